@@ -1,0 +1,136 @@
+"""Adapters from our domain packages to the engine's ports (dialog/ports.py).
+
+ticket_core, classifier and kb_search know nothing of dialog; these classes translate between their
+plain types and the port DTOs, and move blocking work off the event loop with asyncio.to_thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from dialog.messages import Attachment, Identity
+from dialog.ports import TicketDraft, TicketSummary
+from ticket_core import TicketError, TicketStore
+from ticket_core.domain import NewAttachment, NewTicket, RequesterIdentity, Ticket
+
+
+def slugify(label: str) -> str:
+    """'Billing and Payments' -> 'billing_and_payments': the category ids playbooks and the KB use."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+def _requester(identity: Identity) -> RequesterIdentity:
+    return RequesterIdentity(channel=identity.channel, address=identity.native_id,
+                             display_name=identity.display_name, email=identity.email, phone=identity.phone)
+
+
+def summary(t: Ticket) -> TicketSummary:
+    return TicketSummary(
+        reference=t.reference, title=t.title, status=t.status, priority=t.priority, category=t.category,
+        type=t.type, channel=t.channel, created_at=t.created_at, resolution_due=t.resolution_due,
+        first_response_due=t.first_response_due, needs_human=t.needs_human,
+    )
+
+
+def _attachments(items: Sequence[Attachment]) -> list[NewAttachment]:
+    return [NewAttachment(name=a.name, content_type=a.content_type, size=a.size, path=a.path, url=a.url)
+            for a in items]
+
+
+def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
+    classification: dict[str, Any] | None = None
+    if draft.classification is not None:
+        c = draft.classification
+        classification = {"model_version": c.model_version}
+        for head in ("category", "type", "priority"):
+            p = getattr(c, head)
+            classification[head] = {"label": p.label, "confidence": round(p.confidence, 4),
+                                    "top": [[lbl, round(prob, 4)] for lbl, prob in p.top]}
+    return NewTicket(
+        title=draft.title, description=draft.description, category=draft.category, type=draft.type,
+        impact=draft.impact, urgency=draft.urgency, channel=draft.channel, requester=_requester(draft.requester),
+        conversation_key=draft.conversation_key, language=draft.language, answers=dict(draft.answers),
+        classification=classification,
+        transcript=[(line.direction, line.text, line.at) for line in draft.transcript],
+        attachments=_attachments(draft.attachments), kb_article_id=draft.kb_article_id, status=status,
+    )
+
+
+class TicketServiceAdapter:
+    """Serves dialog.ports.TicketService from a ticket_core.TicketStore. A reference the requester does not
+    own behaves exactly like one that does not exist."""
+
+    def __init__(self, store: TicketStore) -> None:
+        self.store = store
+
+    async def create_ticket(self, draft: TicketDraft) -> TicketSummary:
+        return summary(await asyncio.to_thread(self.store.create_ticket, _new_ticket(draft, "new")))
+
+    async def record_self_service(self, draft: TicketDraft, article_id: str) -> TicketSummary:
+        new = _new_ticket(draft, "self_service_resolved")
+        return summary(await asyncio.to_thread(self.store.create_ticket, new))
+
+    def _own(self, reference: str, requester: Identity) -> Ticket | None:
+        return self.store.get_for_requester(reference.upper(), requester.channel, requester.native_id)
+
+    async def add_message(self, reference: str, requester: Identity, text: str,
+                          attachments: Sequence[Attachment] = ()) -> TicketSummary | None:
+        def run() -> Ticket | None:
+            if self._own(reference, requester) is None:
+                return None
+            return self.store.add_message(reference.upper(), "in", text, requester.channel,
+                                          f"requester:{requester.key}", _attachments(attachments))
+        t = await asyncio.to_thread(run)
+        return summary(t) if t else None
+
+    async def record_outbound(self, reference: str, text: str, channel: str) -> None:
+        await asyncio.to_thread(self.store.add_message, reference, "out", text, channel, "bot")
+
+    async def get_ticket(self, reference: str, requester: Identity) -> TicketSummary | None:
+        t = await asyncio.to_thread(self._own, reference, requester)
+        return summary(t) if t else None
+
+    async def list_open_tickets(self, requester: Identity) -> list[TicketSummary]:
+        rows = await asyncio.to_thread(self.store.list_tickets, requester=(requester.channel, requester.native_id),
+                                       open_only=True)
+        return [summary(t) for t in rows]
+
+    async def close_ticket(self, reference: str, requester: Identity) -> TicketSummary | None:
+        def run() -> Ticket | None:
+            if self._own(reference, requester) is None:
+                return None
+            return self.store.transition(reference.upper(), "closed", f"requester:{requester.key}")
+        try:
+            t = await asyncio.to_thread(run)
+        except TicketError:
+            return None
+        return summary(t) if t else None
+
+    async def request_human(self, reference: str, requester: Identity) -> TicketSummary | None:
+        def run() -> Ticket | None:
+            if self._own(reference, requester) is None:
+                return None
+            self.store.flag_human(reference.upper(), f"requester:{requester.key}")
+            return self.store.get(reference.upper())
+        t = await asyncio.to_thread(run)
+        return summary(t) if t else None
+
+    async def record_csat(self, reference: str, requester: Identity, score: int, comment: str | None) -> None:
+        def run() -> None:
+            if self._own(reference, requester) is not None:
+                self.store.set_csat(reference.upper(), score, comment)
+        await asyncio.to_thread(run)
+
+    async def reopen_ticket(self, reference: str, requester: Identity) -> TicketSummary | None:
+        def run() -> Ticket | None:
+            if self._own(reference, requester) is None:
+                return None
+            return self.store.transition(reference.upper(), "open", f"requester:{requester.key}")
+        try:
+            t = await asyncio.to_thread(run)
+        except TicketError:
+            return None
+        return summary(t) if t else None

@@ -1,0 +1,115 @@
+"""The agent API (minimum; a full console comes later). Bearer token, constant-time comparison.
+
+Agents act on tickets here; status changes and public replies are pushed to the requester on the ticket's
+channel by the notifier, and every push (sent or failed) lands in the ticket's event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from atende.runtime import Runtime
+
+
+def to_json(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: to_json(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return obj.value
+    return obj
+
+
+class TicketPatch(BaseModel):
+    status: str | None = None
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = None
+    category: str | None = Field(None, max_length=100)
+    type: Literal["incident", "request", "problem", "change"] | None = None
+    assignee: str | None = Field(None, max_length=200)
+    impact: Literal["individual", "team", "organization"] | None = None
+    urgency: Literal["low", "medium", "high"] | None = None
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20000)
+    author: str | None = Field(None, max_length=200)
+
+
+def router(runtime: Runtime) -> APIRouter:
+    def agent(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(status_code=401, detail="missing bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(token.encode(), runtime.api_token.encode()):
+            raise HTTPException(status_code=403, detail="invalid token")
+        return request.headers.get("x-atende-agent", "agent")
+
+    r = APIRouter(prefix="/api/tickets", tags=["agents"])
+    store = runtime.tickets
+
+    @r.get("")
+    async def list_tickets(
+        status: str | None = None, channel: str | None = None, category: str | None = None,
+        q: str | None = Query(None, max_length=200), limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0), _: str = Depends(agent),
+    ) -> dict[str, Any]:
+        tickets = await asyncio.to_thread(store.list_tickets, status=status, channel=channel,
+                                          category=category, q=q, limit=limit, offset=offset)
+        return {"tickets": [ticket_json(t) for t in tickets]}
+
+    @r.get("/{ref}")
+    async def get_ticket(ref: str, _: str = Depends(agent)) -> dict[str, Any]:
+        ticket = await asyncio.to_thread(store.get, ref)
+        if ticket is None:
+            raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
+        events = await asyncio.to_thread(store.events, ref)
+        data = ticket_json(ticket)
+        data["events"] = to_json(events)
+        return data
+
+    @r.patch("/{ref}")
+    async def patch_ticket(ref: str, patch: TicketPatch, actor: str = Depends(agent)) -> dict[str, Any]:
+        before = await asyncio.to_thread(store.get, ref)
+        if before is None:
+            raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
+        changes = patch.model_dump(exclude_none=True)
+        if not changes:
+            raise HTTPException(status_code=400, detail="nothing to change")
+        try:
+            ticket = await asyncio.to_thread(lambda: store.update(ref, actor, **changes))
+        except runtime.ticket_errors as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        if "status" in changes and str(to_json(before.status)) != str(to_json(ticket.status)):
+            await runtime.notifier.status_changed(ticket)
+        return ticket_json(ticket)
+
+    @r.post("/{ref}/replies", status_code=201)
+    async def reply(ref: str, body: ReplyIn, actor: str = Depends(agent)) -> dict[str, Any]:
+        ticket = await asyncio.to_thread(store.get, ref)
+        if ticket is None:
+            raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
+        delivered = await runtime.notifier.agent_reply(ticket, body.text, body.author or actor)
+        return {"reference": ref, "delivered": delivered}
+
+    return r
+
+
+def ticket_json(ticket: Any) -> dict[str, Any]:
+    data: dict[str, Any] = to_json(ticket)
+    return data

@@ -1,0 +1,138 @@
+"""The `atende` command: serve, chat, prepare, token; train/eval (classifier) and kb (knowledge base)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+from atende.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Atende: conversational intake bot for IT service desks.", no_args_is_help=True,
+                  add_completion=False)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _runtime(settings: Settings, connectors: bool = True) -> Any:
+    from atende.runtime import build_runtime
+    from connectors.base import ConfigError
+
+    try:
+        return build_runtime(settings, connectors=connectors)
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="listen address (ATENDE_HTTP_HOST)")] = None,
+          port: Annotated[int | None, typer.Option(help="listen port (ATENDE_HTTP_PORT)")] = None) -> None:
+    """Run the bot server: web chat at /, agent API, channel webhooks, SMTP listener, IMAP poller."""
+    import uvicorn
+
+    from atende.app import create_app
+
+    settings = _settings(http_host=host, http_port=port)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = _runtime(settings)
+    if not settings.api_token:
+        typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
+    typer.echo(f"Web chat: http://{settings.http_host}:{settings.http_port}/")
+    try:
+        uvicorn.run(create_app(runtime), host=settings.http_host, port=settings.http_port,
+                    log_level=settings.log_level.lower(), proxy_headers=True)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def chat(user: Annotated[str, typer.Option(help="who you are in this terminal conversation")] = "local",
+         lang: Annotated[str | None, typer.Option(help="locale hint: es, pt or en")] = None) -> None:
+    """Talk to the bot in the terminal (the same engine; options as numbered choices)."""
+    from connectors.base import resolve_numbered_answer
+    from dialog.messages import Identity, InboundMessage, Option
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    runtime = _runtime(settings, connectors=False)
+    identity = Identity(channel="cli", native_id=user, display_name=user)
+
+    async def loop() -> None:
+        await runtime.start(load_models=False)
+        options: list[Option] = []
+        typer.echo("Type your message (Ctrl-D to quit).")
+        try:
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "> ")
+                except EOFError:
+                    break
+                option_id = resolve_numbered_answer(line, options) if options else None
+                msg = InboundMessage(channel="cli", conversation_key=f"cli:{user}", sender=identity,
+                                     text="" if option_id else line, option_id=option_id, locale_hint=lang)
+                result = await runtime.intake.handle(msg)
+                options = []
+                for reply in result.replies:
+                    typer.echo(reply.text)
+                    for i, opt in enumerate(reply.options, start=1):
+                        typer.echo(f"  {i}. {opt.label}")
+                    options = list(reply.options) or options
+        finally:
+            await runtime.stop()
+            runtime.close()
+
+    asyncio.run(loop())
+
+
+@app.command()
+def token() -> None:
+    """Print the agent API token (generating and storing one when ATENDE_API_TOKEN is unset)."""
+    from atende.runtime import ensure_api_token
+
+    tok, _ = ensure_api_token(_settings())
+    typer.echo(tok)
+
+
+@app.command()
+def prepare() -> None:
+    """Build what `atende serve` needs when it is missing (KB embeddings cache); quick when up to date."""
+    settings = _settings()
+    start = time.perf_counter()
+    model_dir = settings.resolved_model_dir
+    if not model_dir.exists():
+        typer.echo(f"warning: no classifier model in {model_dir}; the keyword stand-in will serve "
+                   "(train one with `atende train`)", err=True)
+    try:
+        from atende.cli_kb import build_index
+    except ImportError:
+        build_index = None
+    if build_index is not None:
+        build_index(settings.resolved_kb_dir, settings.data_dir / "kb_cache", settings.embedding_model)
+    typer.echo(f"ready in {time.perf_counter() - start:.1f}s")
+
+
+for _module in ("atende.cli_classifier", "atende.cli_kb"):
+    try:
+        importlib.import_module(_module).register(app)
+    except ImportError as _exc:  # pragma: no cover - only while a part is being built
+        if _exc.name != _module:
+            raise
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,191 @@
+"""The composition root: builds every component from the settings and wires the ports.
+
+Nothing heavy is imported here at module level: `atende serve` must accept requests within seconds,
+so the ML packages load in background tasks started by :meth:`Runtime.start`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from atende.adapters import TicketServiceAdapter
+from atende.intake import EngineIntake
+from atende.language import LinguaDetector
+from atende.ml import ModelClassifier, SearchKnowledgeBase
+from atende.notify import Notifier
+from atende.settings import Settings
+from atende.standins import KeywordClassifier, KeywordKnowledgeBase
+from atende.stores import SqlConversationStore
+from connectors.base import ConnectorContext, Mounted, Outbound
+from dialog.engine import DialogEngine, EngineSettings
+from ticket_core import TicketError, TicketPolicy, TicketStore
+
+log = logging.getLogger(__name__)
+
+#: Connector packages tried at start-up; each one mounts itself only when its settings are present.
+CONNECTORS = ("connectors.telegram", "connectors.twilio", "connectors.slack", "connectors.email")
+
+
+def ensure_api_token(settings: Settings) -> tuple[str, bool]:
+    """The agent API token: ATENDE_API_TOKEN, or one generated once and kept in the data dir (0600)."""
+    if settings.api_token:
+        return settings.api_token, False
+    path = settings.data_dir / "api_token"
+    if path.exists():
+        return path.read_text().strip(), False
+    token = secrets.token_urlsafe(32)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token, True
+
+
+def build_policy(settings: Settings) -> TicketPolicy:
+    data: dict[str, Any] = {"reopen_window_days": settings.reopen_window_days,
+                            "auto_close_days": settings.auto_close_days}
+    if settings.priority_matrix:
+        data["matrix"] = json.loads(settings.priority_matrix)
+    if settings.sla_targets:
+        data["sla"] = json.loads(settings.sla_targets)
+    return TicketPolicy.from_mapping(data)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tickets: TicketStore
+    conv_store: SqlConversationStore
+    engine: DialogEngine
+    intake: EngineIntake
+    notifier: Notifier
+    api_token: str
+    classifier: Any
+    kb: Any
+    mounted: list[Mounted] = field(default_factory=list)
+    ticket_errors: tuple[type[Exception], ...] = (TicketError,)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def model_status(self) -> dict[str, str]:
+        return {"classifier": getattr(self.classifier, "status", "keyword stand-in"),
+                "kb": getattr(self.kb, "status", "keyword stand-in")}
+
+    async def start(self, *, load_models: bool = True) -> None:
+        if load_models:
+            if isinstance(self.classifier, ModelClassifier):
+                self.classifier.start_loading()
+            if isinstance(self.kb, SearchKnowledgeBase):
+                self._tasks.append(asyncio.create_task(self._load_kb(self.kb)))
+        self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        for m in self.mounted:
+            if m.start is not None:
+                await m.start()
+
+    async def _load_kb(self, kb: SearchKnowledgeBase) -> None:
+        try:
+            await asyncio.to_thread(kb.load_sync)
+            await asyncio.to_thread(kb.warm_sync)
+        except Exception as exc:
+            log.error("knowledge base could not be loaded: %s", exc)
+            kb.status = f"unavailable ({exc})"
+
+    async def _auto_close_loop(self) -> None:
+        while True:
+            try:
+                closed = await asyncio.to_thread(self.tickets.auto_close, datetime.now(UTC))
+                if closed:
+                    log.info("auto-closed %d resolved tickets", len(closed))
+            except Exception:
+                log.exception("auto-close failed")
+            await asyncio.sleep(timedelta(hours=1).total_seconds())
+
+    async def stop(self) -> None:
+        for m in reversed(self.mounted):
+            if m.stop is not None:
+                try:
+                    await m.stop()
+                except Exception:
+                    log.exception("stopping %s failed", m.name)
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
+
+    def close(self) -> None:
+        self.conv_store.close()
+        self.tickets.close()
+
+
+def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
+                  connectors: bool = True) -> Runtime:
+    """Build the whole product from settings. ``env`` is what connectors read their settings from."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tickets = TicketStore.open(settings.resolved_database_url, build_policy(settings))
+    conv_store = SqlConversationStore(settings.resolved_state_url)
+    token, _ = ensure_api_token(settings)
+
+    keyword_cls = KeywordClassifier()
+    classifier: Any
+    kb: Any
+    if settings.use_keyword_standins:
+        classifier, kb = keyword_cls, KeywordKnowledgeBase.from_dir(settings.resolved_kb_dir)
+    else:
+        classifier = ModelClassifier(settings.resolved_model_dir, fallback=keyword_cls)
+        kb = SearchKnowledgeBase(settings.resolved_kb_dir, settings.data_dir / "kb_cache",
+                                 settings.data_dir / "deflection.db",
+                                 settings.embedding_model)
+
+    engine_settings = EngineSettings(
+        confidence_threshold=settings.confidence_threshold,
+        idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
+        default_language=settings.default_language,
+        max_text_chars=settings.max_message_chars,
+    )
+    engine = DialogEngine(classifier=classifier, kb=kb, tickets=TicketServiceAdapter(tickets), store=conv_store,
+                          detector=LinguaDetector(), settings=engine_settings,
+                          playbooks=settings.playbooks_dir)
+    notifier = Notifier(tickets, engine, {})
+    intake = EngineIntake(engine, conv_store, on_delivery_failed=notifier.delivery_failed)
+
+    runtime = Runtime(settings=settings, tickets=tickets, conv_store=conv_store, engine=engine, intake=intake,
+                      notifier=notifier, api_token=token, classifier=classifier, kb=kb)
+    from atende.webchat import WebOutbound
+
+    outbounds: dict[str, Outbound] = {"web": WebOutbound(runtime)}
+    if connectors:
+        ctx = ConnectorContext(intake=intake, data_dir=settings.data_dir, public_url=settings.public_url,
+                               max_attachment_bytes=settings.max_attachment_bytes)
+        for name in CONNECTORS:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name == name:
+                    continue
+                raise
+            mounted = module.mount(ctx, env)
+            if mounted is None:
+                continue
+            runtime.mounted.append(mounted)
+            if mounted.outbound is not None:
+                for ch in mounted.channels:
+                    outbounds[ch] = mounted.outbound
+            log.info("channel %s on", mounted.name)
+    notifier.outbounds.update(outbounds)
+    return runtime
+
+
+def data_path(settings: Settings, *parts: str) -> Path:
+    return settings.data_dir.joinpath(*parts)

