@@ -1,0 +1,174 @@
+"""SQLAlchemy tables of the ticket core. The migrations in ``ticket_core/migrations`` create exactly these
+(a test compares them), so change both together and add a new revision rather than editing 0001."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out. SQLite stores no offset, so values come back naive and are re-tagged;
+    a naive value going in is a bug in the caller and is refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: ticket_core stores timezone-aware UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for the ever-growing log.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    identities: Mapped[list[IdentityRow]] = relationship(
+        back_populates="person", order_by="IdentityRow.id", lazy="selectin"
+    )
+
+
+class IdentityRow(Base):
+    __tablename__ = "person_identities"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_person_identities_channel_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    person: Mapped[PersonRow] = relationship(back_populates="identities")
+
+
+class CounterRow(Base):
+    """One row per reference prefix; incremented under the row's write lock so numbers never repeat."""
+
+    __tablename__ = "ticket_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("type IN ('incident', 'request', 'problem', 'change')", name="type"),
+        CheckConstraint("impact IN ('individual', 'team', 'organization')", name="impact"),
+        CheckConstraint("urgency IN ('low', 'medium', 'high')", name="urgency"),
+        CheckConstraint("priority IN ('P1', 'P2', 'P3', 'P4', 'P5')", name="priority"),
+        CheckConstraint(
+            "status IN ('new', 'open', 'in_progress', 'pending_user', 'resolved', 'closed', "
+            "'self_service_resolved')",
+            name="status",
+        ),
+        CheckConstraint("csat_score IS NULL OR (csat_score BETWEEN 1 AND 5)", name="csat_score"),
+        Index("ix_tickets_requester_status", "requester_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    impact: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    conversation_key: Mapped[str | None] = mapped_column(String(320))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    kb_article_id: Mapped[str | None] = mapped_column(String(200))
+    classification: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    answers: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    csat_score: Mapped[int | None] = mapped_column(Integer)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    requester: Mapped[PersonRow] = relationship(lazy="selectin")
+    attachments: Mapped[list[AttachmentRow]] = relationship(order_by="AttachmentRow.id", lazy="selectin")
+
+
+class AttachmentRow(Base):
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EventRow(Base):
+    """Append-only: the store only ever inserts, and database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
