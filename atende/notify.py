@@ -28,19 +28,20 @@ class Notifier:
         await asyncio.to_thread(self.tickets.add_message, ticket.reference, "out", text, ticket.channel, actor)
         await asyncio.to_thread(self.tickets.record_event, ticket.reference, "agent_reply",
                                 {"text": text}, actor)
-        return await self._push(ticket, "agent_reply", text=text)
+        return await self._push(ticket, "agent_reply", text=text, author=actor)
 
     async def status_changed(self, ticket: Any) -> bool:
         kind = "resolved" if ticket.status == "resolved" else "status_changed"
         return await self._push(ticket, kind, text=None)
 
-    async def _push(self, ticket: Any, kind: str, text: str | None) -> bool:
-        from dialog.engine import TicketEvent
+    async def _push(self, ticket: Any, kind: Any, text: str | None, author: str | None = None) -> bool:
+        from dialog.ports import TicketEvent
 
         if not ticket.conversation_key:
             await self._record(ticket, False, "ticket has no conversation to reach the requester")
             return False
-        event = TicketEvent(kind=kind, reference=ticket.reference, status=ticket.status, text=text)
+        event = TicketEvent(kind=kind, reference=ticket.reference, status=ticket.status, text=text,
+                            author=author)
         replies: list[Reply] = list(await self.engine.notify(ticket.conversation_key, event))
         if not replies:
             return False

@@ -141,7 +141,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
     classifier: Any
     kb: Any
     if settings.use_keyword_standins:
-        classifier, kb = keyword_cls, KeywordKnowledgeBase.from_dir(settings.resolved_kb_dir)
+        classifier, kb = keyword_cls, KeywordKnowledgeBase()
     else:
         classifier = ModelClassifier(settings.resolved_model_dir, fallback=keyword_cls)
         kb = SearchKnowledgeBase(settings.resolved_kb_dir, settings.data_dir / "kb_cache",
@@ -153,10 +153,10 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
         idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
         default_language=settings.default_language,
         max_text_chars=settings.max_message_chars,
+        playbooks_dir=settings.playbooks_dir,
     )
     engine = DialogEngine(classifier=classifier, kb=kb, tickets=TicketServiceAdapter(tickets), store=conv_store,
-                          detector=LinguaDetector(), settings=engine_settings,
-                          playbooks=settings.playbooks_dir)
+                          detector=LinguaDetector(), settings=engine_settings)
     notifier = Notifier(tickets, engine, {})
     intake = EngineIntake(engine, conv_store, on_delivery_failed=notifier.delivery_failed)
 
