@@ -140,7 +140,9 @@ class TicketService(Protocol):
 
     async def request_human(self, reference: str, requester: Identity) -> TicketSummary | None: ...
 
-    async def record_csat(self, reference: str, requester: Identity, score: int, comment: str | None) -> None: ...
+    async def record_csat(
+        self, reference: str, requester: Identity, score: int, comment: str | None
+    ) -> None: ...
 
     async def reopen_ticket(self, reference: str, requester: Identity) -> TicketSummary | None: ...
 
@@ -160,9 +162,29 @@ class ConversationStore(Protocol):
     async def load(self, key: str) -> dict[str, Any] | None: ...
 
     async def save(
-        self, key: str, state: dict[str, Any], message_key: str | None = None, replies: list[dict[str, Any]] | None = None
+        self,
+        key: str,
+        state: dict[str, Any],
+        message_key: str | None = None,
+        replies: list[dict[str, Any]] | None = None,
     ) -> None: ...
 
     async def processed(self, message_key: str) -> list[dict[str, Any]] | None:
         """The replies stored for an already processed message, or None."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """Something an agent (or the ticket core) did to a ticket that the requester must hear about.
+
+    Added for ``DialogEngine.notify``: the composition root turns ticket-core events into these and
+    delivers the returned replies through the conversation's channel. ``text`` is the agent's public reply
+    (agent_reply) or an optional resolution note (resolved); ``status`` is the new status (status_changed).
+    """
+
+    kind: Literal["agent_reply", "status_changed", "resolved"]
+    reference: str
+    text: str | None = None
+    status: str | None = None
+    author: str | None = None

@@ -1,0 +1,209 @@
+"""Keyword stand-ins for the Classifier and KnowledgeBase ports, and an in-memory ConversationStore.
+
+They exist so the whole intake runs before the trained classifier (classifier/) and the hybrid index
+(kb_search/) are wired in, and as a fallback when those artifacts are missing. They are deliberately simple
+and named as such; the engine only knows the ports and never imports this module.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dialog.ports import ArticleSuggestion, Classification, Prediction
+from dialog.text import fold
+
+#: The default categories (ticket_core category names, slugified) with keywords in en/es/pt, folded.
+CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
+    "technical_support": (
+        "laptop", "computer", "printer", "screen", "monitor", "keyboard", "mouse", "crash", "crashes",
+        "freezes", "boot", "slow", "computadora", "ordenador", "portatil", "impresora", "pantalla", "teclado",
+        "se cuelga", "no enciende", "no arranca", "computador", "notebook", "impressora", "tela", "travando",
+        "nao liga", "lento",
+    ),
+    "it_support": (
+        "email", "e-mail", "outlook", "mailbox", "password", "vpn", "wifi", "wi-fi", "network", "login",
+        "log in", "access", "account", "install", "licence", "license", "correo", "contrasena", "red",
+        "acceso", "cuenta", "instalar", "licencia", "licenca", "senha", "rede", "acesso", "conta", "entrar",
+        "acessar",
+    ),
+    "product_support": (
+        "app", "application", "feature", "bug", "version", "update", "aplicacion", "funcion",
+        "error en la app", "actualizacion", "aplicativo", "funcionalidade", "atualizacao", "versao",
+    ),
+    "customer_service": (
+        "order", "delivery", "shipping", "complaint", "customer", "pedido", "entrega", "envio", "queja",
+        "cliente", "reclamacao",
+    ),
+    "billing_and_payments": (
+        "invoice", "bill", "billing", "charge", "charged", "payment", "refund", "card", "factura", "cobro",
+        "cobrado", "pago", "tarjeta", "reembolso", "fatura", "cobranca", "pagamento", "cartao", "boleto",
+    ),
+    "returns_and_exchanges": (
+        "return", "exchange", "defective", "wrong item", "devolver", "devolucion", "cambio", "defectuoso",
+        "devolucao", "troca", "trocar", "defeito",
+    ),
+    "service_outages_and_maintenance": (
+        "outage", "down", "unavailable", "maintenance", "not loading", "caido", "caida", "mantenimiento",
+        "no carga", "fora do ar", "manutencao", "indisponivel", "servidor",
+    ),
+    "sales_and_pre_sales": (
+        "quote", "pricing", "price", "buy", "purchase", "demo", "trial", "presupuesto", "precio", "comprar",
+        "cotizacion", "orcamento", "preco", "cotacao",
+    ),
+    "human_resources": (
+        "payroll", "salary", "payslip", "vacation", "holiday", "leave", "benefits", "nomina", "sueldo",
+        "vacaciones", "beneficios", "salario", "holerite", "ferias", "beneficio",
+    ),
+    "general_inquiry": (
+        "question", "information", "pregunta", "informacion", "duda", "duvida", "informacao",
+    ),
+}
+_REQUEST = ("need", "request", "would like", "new account", "install", "necesito", "quiero", "solicito",
+            "quisiera", "preciso", "gostaria", "solicitar", "instalar")
+_URGENT = ("urgent", "asap", "everyone", "whole company", "urgente", "todos", "nadie", "todo mundo",
+           "ninguem", "cannot work", "no puedo trabajar", "nao consigo trabalhar")
+_MINOR = ("when you can", "no rush", "not urgent", "cuando puedan", "sin prisa", "quando puder", "sem pressa")
+
+
+def _hits(folded: str, keywords: Iterable[str]) -> int:
+    return sum(1 for kw in keywords if re.search(rf"(?<!\w){re.escape(kw)}(?!\w)", folded))
+
+
+class KeywordClassifier:
+    """Stand-in Classifier: counts category keywords (en/es/pt). Confidence is the smoothed share of the
+    best category's hits, so one clear keyword is "confident" (0.55) and no keyword at all is not (0.1)."""
+
+    def __init__(self, keywords: Mapping[str, Sequence[str]] | None = None, smoothing: float = 0.1) -> None:
+        source = keywords or CATEGORY_KEYWORDS
+        self._keywords = {c: tuple(fold(k) for k in kws) for c, kws in source.items()}
+        self._smoothing = smoothing
+
+    @property
+    def version(self) -> str:
+        return "keyword-standin-1"
+
+    @property
+    def categories(self) -> Sequence[str]:
+        return tuple(self._keywords)
+
+    async def classify(self, text: str, language: str | None = None) -> Classification:
+        folded = fold(text)
+        hits = {c: _hits(folded, kws) for c, kws in self._keywords.items()}
+        total = sum(hits.values()) + self._smoothing * len(hits)
+        probs = {c: (h + self._smoothing) / total for c, h in hits.items()}
+        ranked = sorted(probs.items(), key=lambda cp: -cp[1])  # stable: ties keep the declared order
+        top = tuple((c, round(p, 4)) for c, p in ranked)
+        category = Prediction(ranked[0][0], round(ranked[0][1], 4), top)
+        is_request = _hits(folded, _REQUEST) > 0
+        first, second = ("request", "incident") if is_request else ("incident", "request")
+        kind = Prediction(first, 0.6, ((first, 0.6), (second, 0.4)))
+        level = "high" if _hits(folded, _URGENT) else "low" if _hits(folded, _MINOR) else "medium"
+        priority = Prediction(level, 0.5, ((level, 0.5),))
+        return Classification(category, kind, priority, self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordArticle:
+    article_id: str
+    title: str
+    language: str
+    summary: str
+    keywords: tuple[str, ...]
+    category: str | None = None
+    body: str = ""
+    url: str | None = None
+
+
+def _demo(aid: str, category: str, keywords: Sequence[str],
+          texts: Mapping[str, tuple[str, str]]) -> list[KeywordArticle]:
+    return [KeywordArticle(f"{aid}-{lang}", title, lang, summary, tuple(keywords), category)
+            for lang, (title, summary) in texts.items()]
+
+
+#: A few demo articles (one topic, three languages) so the deflection step can be tried out of the box.
+DEMO_ARTICLES: tuple[KeywordArticle, ...] = (
+    *_demo("kb-password-reset", "it_support", ("password", "forgot", "reset", "contrasena", "olvide",
+                                               "restablecer", "senha", "esqueci", "redefinir"), {
+               "en": ("Reset your password",
+                      "Open the self-service portal, choose 'Forgot password' and follow the e-mail link."),
+               "es": ("Restablecer tu contraseña",
+                      "Abre el portal de autoservicio, elige 'Olvidé mi contraseña' y sigue el enlace."),
+               "pt": ("Redefinir a sua senha",
+                      "Abra o portal de autoatendimento, escolha 'Esqueci minha senha' e siga o link."),
+           }),
+    *_demo("kb-vpn", "it_support", ("vpn", "remote", "remoto", "conectar", "connect"), {
+        "en": ("Connecting to the VPN",
+               "Restart the VPN client, check your internet connection and sign in again."),
+        "es": ("Conectarse a la VPN",
+               "Reinicia el cliente VPN, comprueba tu conexión a internet y vuelve a iniciar sesión."),
+        "pt": ("Conectar à VPN",
+               "Reinicie o cliente VPN, verifique sua conexão com a internet e entre novamente."),
+    }),
+    *_demo("kb-printer", "technical_support", ("printer", "print", "impresora", "imprimir", "impressora"), {
+        "en": ("Printer shows offline",
+               "Turn the printer off and on, check the cable or Wi-Fi, then remove and re-add it."),
+        "es": ("La impresora aparece sin conexión",
+               "Apaga y enciende la impresora, revisa el cable o el wifi y vuelve a agregarla."),
+        "pt": ("Impressora aparece offline",
+               "Desligue e ligue a impressora, verifique o cabo ou o Wi-Fi e adicione-a novamente."),
+    }),
+)
+
+
+Feedback = Literal["shown", "accepted", "rejected", "reopened"]
+
+
+class KeywordKnowledgeBase:
+    """Stand-in KnowledgeBase: articles sharing at least ``min_hits`` keywords with the query, the user's
+    language first. Feedback is kept in memory (``events``) for tests and the terminal chat."""
+
+    def __init__(self, articles: Iterable[KeywordArticle] = DEMO_ARTICLES, min_hits: int = 1) -> None:
+        self.articles = [KeywordArticle(a.article_id, a.title, a.language, a.summary,
+                                        tuple(fold(k) for k in a.keywords), a.category, a.body, a.url)
+                         for a in articles]
+        self.min_hits = min_hits
+        self.events: list[tuple[str, str, str]] = []
+
+    async def suggest(self, query: str, language: str, category: str | None = None,
+                      k: int = 3) -> list[ArticleSuggestion]:
+        folded = fold(query)
+        scored = [(hits, a) for a in self.articles if (hits := _hits(folded, a.keywords)) >= self.min_hits]
+        in_language = [(h, a) for h, a in scored if a.language == language]
+        chosen = in_language or scored
+        chosen.sort(key=lambda ha: (-ha[0], ha[1].category != category, ha[1].article_id))
+        return [ArticleSuggestion(a.article_id, a.title, a.language, a.summary, float(h), a.body, a.url)
+                for h, a in chosen[:k]]
+
+    async def record_feedback(self, article_id: str, event: Feedback, requester: str) -> None:
+        self.events.append((article_id, event, requester))
+
+
+@dataclass
+class MemoryConversationStore:
+    """ConversationStore in memory (single process, tests, ``atende chat``). States and replies are
+    round-tripped through JSON so anything that would not survive a real store fails here too."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    replies: dict[str, str] = field(default_factory=dict)
+
+    async def load(self, key: str) -> dict[str, Any] | None:
+        raw = self.states.get(key)
+        return None if raw is None else dict(json.loads(raw))
+
+    async def save(self, key: str, state: dict[str, Any], message_key: str | None = None,
+                   replies: list[dict[str, Any]] | None = None) -> None:
+        encoded = json.dumps(state, ensure_ascii=False)
+        encoded_replies = json.dumps(replies or [], ensure_ascii=False)
+        # Both or neither: nothing can fail between the two assignments.
+        self.states[key] = encoded
+        if message_key is not None:
+            self.replies[message_key] = encoded_replies
+
+    async def processed(self, message_key: str) -> list[dict[str, Any]] | None:
+        raw = self.replies.get(message_key)
+        return None if raw is None else copy.deepcopy(list(json.loads(raw)))

@@ -1,0 +1,374 @@
+"""The intake flow: description -> classification (-> clarifying question) -> diagnostic questions ->
+knowledge-base articles (-> self-service) -> ticket.
+
+Each step leaves the state at the next stage and emits the next prompt, so a conversation can be stopped
+after any message and resumed later, by this process or another one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Literal
+
+from dialog.answers import (
+    DATE_TOKENS,
+    UNKNOWN,
+    date_value,
+    match_choice,
+    parse_answer,
+    parse_yes_no,
+    question_options,
+)
+from dialog.drafts import attachment_dict, build_ticket_draft
+from dialog.messages import Option
+from dialog.playbooks import Question
+from dialog.ports import TicketDraft, TicketSummary
+from dialog.state import (
+    CLARIFY,
+    DESCRIBE,
+    KB,
+    QUESTION,
+    START,
+    Draft,
+    classification_from_dict,
+    classification_to_dict,
+)
+from dialog.text import first_sentence, fold, snippet
+from dialog.turn import Deps, Turn
+
+log = logging.getLogger(__name__)
+
+Feedback = Literal["shown", "accepted", "rejected", "reopened"]
+
+
+class IntakeFlow:
+    def __init__(self, deps: Deps) -> None:
+        self.d = deps
+
+    # -- description ---------------------------------------------------------------------------------
+
+    def begin(self, turn: Turn) -> Draft:
+        turn.state.draft = Draft(started_at=turn.now.isoformat())
+        turn.state.transcript = []
+        return turn.state.draft
+
+    def new_report(self, turn: Turn) -> None:
+        st = turn.state
+        st.draft, st.paused, st.transcript = None, None, []
+        st.stage = DESCRIBE
+        self.d.say(turn, "new_report")
+        st.pending_options = []
+
+    def cancel(self, turn: Turn) -> bool:
+        st = turn.state
+        if st.draft is None and st.paused is None:
+            return False
+        st.draft, st.paused, st.transcript = None, None, []
+        st.stage = START
+        st.pending_options = []
+        return True
+
+    def attach(self, turn: Turn) -> None:
+        draft = turn.state.draft
+        if draft is not None and turn.message is not None:
+            draft.attachments.extend(attachment_dict(a) for a in turn.message.attachments)
+
+    async def on_text(self, turn: Turn) -> None:
+        """A (part of a) description, in stage START (no open ticket) or DESCRIBE."""
+        st, d = turn.state, self.d
+        if st.draft is None or not st.draft.description:
+            if d.is_greeting(turn.text) or (not st.greeted and d.is_thanks(turn.text)):
+                d.greet(turn)
+                st.stage = DESCRIBE
+                st.pending_options = []
+                return
+            if d.is_thanks(turn.text):
+                d.say(turn, "you_are_welcome")
+                return
+        draft = st.draft or self.begin(turn)
+        d.record_in(turn)
+        if not st.greeted:
+            d.greet(turn, "greeting_short")
+        draft.description = f"{draft.description}\n{turn.text}".strip()[: d.settings.max_text_chars]
+        self.attach(turn)
+        if len(draft.description) < d.settings.min_description_chars and not draft.more_detail_asked:
+            draft.more_detail_asked = True
+            st.stage = DESCRIBE
+            d.ask(turn, d.t(turn, "ask_more_detail"), kind="message")
+            return
+        await self.classify(turn, draft)
+
+    async def classify(self, turn: Turn, draft: Draft) -> None:
+        """Classify the description; a user who asked for a human gets the ticket at once."""
+        d = self.d
+        result = await d.classifier.classify(draft.description, turn.lang)
+        draft.classification = classification_to_dict(result)
+        draft.title = first_sentence(draft.description)
+        if draft.human:
+            draft.category, draft.category_source = result.category.label, "model"
+            await self.open_ticket(turn)
+        elif result.category.confidence < d.settings.confidence_threshold:
+            turn.state.stage = CLARIFY
+            draft.invalid = 0
+            self.prompt(turn)
+        else:
+            draft.category, draft.category_source = result.category.label, "model"
+            await self._start_questions(turn, draft)
+
+    # -- clarifying question -------------------------------------------------------------------------
+
+    def _top_categories(self, draft: Draft) -> list[str]:
+        if draft.classification is None:
+            return []
+        cat = classification_from_dict(draft.classification).category
+        ranked = [cat.label, *(label for label, _ in sorted(cat.top, key=lambda x: -x[1]))]
+        return list(dict.fromkeys(ranked))[:3]
+
+    def _clarify_options(self, turn: Turn, draft: Draft) -> list[Option]:
+        options = [Option(f"cat:{slug}", self.d.catalogs.category_name(turn.lang, slug))
+                   for slug in self._top_categories(draft)]
+        return [*options, Option("cat:other", self.d.t(turn, "option.other"))]
+
+    async def on_clarify(self, turn: Turn) -> None:
+        st, d = turn.state, self.d
+        draft = st.draft
+        assert draft is not None
+        d.record_in(turn)
+        chosen: str | None = None
+        if turn.option_id and turn.option_id.startswith("cat:"):
+            chosen = turn.option_id[4:]
+        elif turn.text:
+            top = self._top_categories(draft)
+            candidates = [(slug, [d.catalogs.category_name(lang, slug) for lang in d.catalogs.languages])
+                          for slug in top]
+            other = [d.catalogs.t(lang, "option.other") for lang in d.catalogs.languages]
+            chosen = match_choice(turn.text, [*candidates, ("other", [*other, *d.catalogs.words("other")])])
+        if chosen is None:
+            draft.invalid += 1
+            if draft.invalid <= d.settings.max_invalid_answers:
+                d.say(turn, "hint.choice")
+                self.prompt(turn)
+                return
+            chosen = (self._top_categories(draft) or [d.settings.fallback_category])[0]
+        if chosen == "other":
+            draft.category, draft.category_source = d.settings.fallback_category, "fallback"
+        else:
+            draft.category, draft.category_source = chosen, "user"
+        await self._start_questions(turn, draft)
+
+    # -- diagnostic questions ------------------------------------------------------------------------
+
+    def _infer(self, question: Question, folded: str, today: date, lang: str) -> str | None:
+        for rule in question.skip_if:
+            matched = rule.match(folded)
+            if matched is None:
+                continue
+            if rule.value is None:
+                value = parse_answer(question, matched, None, self.d.catalogs, today, lang)
+            elif question.kind == "date" and rule.value in DATE_TOKENS:
+                value = date_value(rule.value, today)
+            else:
+                value = rule.value
+            if value is not None:
+                return value
+        return None
+
+    async def _start_questions(self, turn: Turn, draft: Draft) -> None:
+        assert draft.category is not None
+        folded = fold(draft.description)
+        draft.queue, draft.inferred = [], []
+        for question in self.d.playbooks.questions_for(draft.category):
+            value = self._infer(question, folded, turn.now.date(), turn.lang)
+            if value is not None:
+                draft.answers[question.id] = value
+                draft.inferred.append(question.id)
+            else:
+                draft.queue.append(question.id)
+        await self._next(turn, draft)
+
+    async def _next(self, turn: Turn, draft: Draft) -> None:
+        while draft.queue:
+            qid = draft.queue.pop(0)
+            if qid in draft.answers:
+                continue
+            draft.question, draft.invalid = qid, 0
+            turn.state.stage = QUESTION
+            self.prompt(turn)
+            return
+        draft.question = None
+        await self._after_questions(turn, draft)
+
+    def _question(self, draft: Draft) -> Question | None:
+        if draft.category is None or draft.question is None:
+            return None
+        return self.d.playbooks.question(draft.category, draft.question)
+
+    async def on_answer(self, turn: Turn) -> None:
+        d = self.d
+        draft = turn.state.draft
+        assert draft is not None
+        question = self._question(draft)
+        if question is None:  # the playbook changed under a waiting conversation
+            await self._next(turn, draft)
+            return
+        d.record_in(turn)
+        value = parse_answer(question, turn.text, turn.option_id, d.catalogs, turn.now.date(), turn.lang)
+        if value is None:
+            draft.invalid += 1
+            if draft.invalid <= d.settings.max_invalid_answers:
+                self._hint(turn, question)
+                self.prompt(turn)
+                return
+            value = UNKNOWN
+            d.say(turn, "moving_on")
+        draft.answers[question.id] = value
+        await self._next(turn, draft)
+
+    def _hint(self, turn: Turn, question: Question) -> None:
+        d = self.d
+        if question.hint.get(turn.lang):
+            d.emit(turn, question.hint[turn.lang])
+        elif question.kind == "text":
+            d.say(turn, "hint.text", min=question.min_length)
+        elif question.kind == "date":
+            example = turn.now.date()
+            order = d.catalogs.catalog(turn.lang).date_order
+            shown = d.t(turn, f"format.date_{order}", day=example.day, month=example.month)
+            d.say(turn, "hint.date", example=shown)
+        else:
+            d.say(turn, f"hint.{question.kind}")
+
+    # -- knowledge base ------------------------------------------------------------------------------
+
+    async def _after_questions(self, turn: Turn, draft: Draft) -> None:
+        d = self.d
+        if draft.human:
+            await self.open_ticket(turn)
+            return
+        k = d.settings.kb_suggestions
+        try:
+            found = (await d.kb.suggest(draft.description, turn.lang, draft.category, k))[:k] if k > 0 else []
+        except Exception:  # suggestions are a bonus: a broken index must not block the ticket
+            log.exception("knowledge-base search failed; opening the ticket without suggestions")
+            found = []
+        if not found:
+            await self.open_ticket(turn)
+            return
+        draft.articles = [{"id": a.article_id, "title": a.title} for a in found]
+        for article in found:
+            await self._feedback(article.article_id, "shown", turn)
+        lines = [d.t(turn, "kb_article", n=i, title=a.title, summary=a.summary)
+                 + (f"\n{a.url}" if a.url else "") for i, a in enumerate(found, start=1)]
+        d.emit(turn, "\n\n".join([d.t(turn, "kb_intro"), *lines]), kind="message")
+        turn.state.stage = KB
+        draft.invalid = 0
+        self.prompt(turn)
+
+    async def _feedback(self, article_id: str, event: Feedback, turn: Turn) -> None:
+        try:
+            await self.d.kb.record_feedback(article_id, event, turn.requester.key)
+        except Exception:
+            log.exception("could not record %s feedback for article %s", event, article_id)
+
+    def _kb_options(self, turn: Turn, draft: Draft) -> list[Option]:
+        if len(draft.articles) == 1:
+            return [Option("kb:yes:1", self.d.t(turn, "kb.yes")), Option("kb:no", self.d.t(turn, "kb.no"))]
+        solved = [Option(f"kb:yes:{i}", self.d.t(turn, "kb.solved_by", n=i, title=snippet(a["title"], 40)))
+                  for i, a in enumerate(draft.articles, start=1)]
+        return [*solved, Option("kb:no", self.d.t(turn, "kb.no"))]
+
+    async def on_kb(self, turn: Turn) -> None:
+        d = self.d
+        draft = turn.state.draft
+        assert draft is not None
+        d.record_in(turn)
+        choice: str | None = turn.option_id
+        if choice is None:
+            options = self._kb_options(turn, draft)
+            choice = match_choice(turn.text, [(o.id, [o.label]) for o in options])
+            yes_no = parse_yes_no(turn.text, d.catalogs)
+            if yes_no is not None:
+                choice = "kb:yes:1" if yes_no == "yes" else "kb:no"
+            elif choice is None and len(turn.text) >= d.settings.min_description_chars:
+                # "I tried that already, the VPN still drops": not solved, and worth keeping.
+                choice = "kb:no"
+                draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
+        if choice is None or not (choice == "kb:no" or choice.startswith("kb:yes:")):
+            draft.invalid += 1
+            if draft.invalid <= d.settings.max_invalid_answers:
+                d.say(turn, "hint.kb")
+                self.prompt(turn)
+                return
+            choice = "kb:no"
+        if choice == "kb:no":
+            for article in draft.articles:
+                await self._feedback(article["id"], "rejected", turn)
+            await self.open_ticket(turn)
+            return
+        index = int(choice.rsplit(":", 1)[1]) - 1
+        article_id = draft.articles[min(max(index, 0), len(draft.articles) - 1)]["id"]
+        summary = await d.tickets.record_self_service(self.build(turn, draft, article_id), article_id)
+        await self._feedback(article_id, "accepted", turn)
+        self._finish(turn)
+        d.say(turn, "kb_thanks", ref=summary.reference, ticket=summary.reference)
+
+    # -- ticket --------------------------------------------------------------------------------------
+
+    def build(self, turn: Turn, draft: Draft, article_id: str | None = None) -> TicketDraft:
+        return build_ticket_draft(self.d, turn, draft, article_id)
+
+    async def open_ticket(self, turn: Turn) -> TicketSummary:
+        d, st = self.d, turn.state
+        draft = st.draft
+        assert draft is not None
+        summary = await d.tickets.create_ticket(self.build(turn, draft))
+        human = draft.human
+        self._finish(turn)
+        st.active_ticket = summary.reference
+        parts = [d.t(turn, "ticket_created", ref=summary.reference,
+                     category=d.catalogs.category_name(turn.lang, summary.category),
+                     priority=d.catalogs.priority_name(turn.lang, summary.priority))]
+        due = summary.resolution_due
+        if due is not None:
+            parts.append(d.t(turn, "ticket_due",
+                             due=d.catalogs.format_datetime(turn.lang, due, d.settings.timezone),
+                             relative=d.catalogs.format_duration(turn.lang, due - turn.now)))
+        if human:
+            await d.tickets.request_human(summary.reference, turn.requester)
+            parts.append(d.t(turn, "human_flagged", ref=summary.reference))
+        parts.append(d.t(turn, "ticket_followup_hint", ref=summary.reference))
+        text = "\n".join(parts)
+        d.emit(turn, text, kind="ticket", ticket=summary.reference)
+        await d.tickets.record_outbound(summary.reference, text, turn.requester.channel)
+        return summary
+
+    def _finish(self, turn: Turn) -> None:
+        st = turn.state
+        st.draft, st.transcript, st.paused = None, [], None
+        st.stage = START
+        st.pending_options = []
+
+    # -- prompts -------------------------------------------------------------------------------------
+
+    def prompt(self, turn: Turn) -> bool:
+        """(Re-)ask what the current stage waits for; False when it waits for nothing in particular."""
+        d, st = self.d, turn.state
+        draft = st.draft
+        if st.stage == DESCRIBE:
+            d.ask(turn, d.t(turn, "ask_description"), kind="message")
+            return True
+        if draft is None:
+            return False
+        if st.stage == CLARIFY:
+            d.ask(turn, d.t(turn, "clarify_category"), self._clarify_options(turn, draft))
+            return True
+        if st.stage == QUESTION and (question := self._question(draft)) is not None:
+            d.ask(turn, question.prompt.get(turn.lang) or question.prompt[d.catalogs.default],
+                  question_options(question, turn.lang, d.catalogs))
+            return True
+        if st.stage == KB:
+            d.ask(turn, d.t(turn, "kb_ask"), self._kb_options(turn, draft))
+            return True
+        return False
+

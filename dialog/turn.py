@@ -1,0 +1,118 @@
+"""What one turn of the engine works with: the state, the language, the replies being produced.
+
+:class:`Deps` bundles the ports and the loaded data so the flows (intake, aftercare) share one set of
+helpers for producing replies, recognising small talk and keeping the transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialog.commands import CommandParser
+from dialog.i18n import Catalogs
+from dialog.messages import Identity, InboundMessage, Option, Reply
+from dialog.playbooks import Playbooks
+from dialog.ports import Classifier, KnowledgeBase, TicketService
+from dialog.settings import EngineSettings
+from dialog.state import ConversationState
+
+CLOSED_STATUSES = frozenset({"resolved", "closed", "self_service_resolved", "cancelled"})
+
+
+@dataclass(slots=True)
+class Turn:
+    state: ConversationState
+    lang: str
+    now: datetime
+    message: InboundMessage | None = None
+    text: str = ""
+    replies: list[Reply] = field(default_factory=list)
+    #: Answer without changing anything (invalid option, empty message): the stored state stays as it was.
+    keep_state: bool = False
+
+    @property
+    def requester(self) -> Identity:
+        if self.message is None:
+            raise RuntimeError("this turn has no inbound message")
+        return self.message.sender
+
+    @property
+    def option_id(self) -> str | None:
+        return self.message.option_id if self.message else None
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    classifier: Classifier
+    kb: KnowledgeBase
+    tickets: TicketService
+    catalogs: Catalogs
+    playbooks: Playbooks
+    settings: EngineSettings
+    parser: CommandParser
+
+    def t(self, turn: Turn, key: str, **params: object) -> str:
+        return self.catalogs.t(turn.lang, key, **params)
+
+    def emit(self, turn: Turn, text: str, options: Sequence[Option] = (), kind: str = "message",
+             ticket: str | None = None) -> Reply:
+        """Add a reply; while a report is being collected it also goes into the report's transcript."""
+        reply = Reply(text, tuple(options), ticket, kind)
+        turn.replies.append(reply)
+        if turn.state.draft is not None:
+            self._transcribe(turn, "out", text)
+        return reply
+
+    def say(self, turn: Turn, key: str, *, options: Sequence[Option] = (), kind: str = "message",
+            ticket: str | None = None, **params: object) -> Reply:
+        return self.emit(turn, self.t(turn, key, **params), options, kind, ticket)
+
+    def ask(self, turn: Turn, text: str, options: Sequence[Option] = (), kind: str = "question") -> None:
+        """A prompt that waits for an answer: its option ids become the pending ones."""
+        self.emit(turn, text, options, kind)
+        turn.state.pending_options = [o.id for o in options]
+
+    def record_in(self, turn: Turn) -> None:
+        if turn.state.draft is not None:
+            self._transcribe(turn, "in", turn.text or self._option_label(turn))
+
+    def _option_label(self, turn: Turn) -> str:
+        return f"[{turn.option_id}]" if turn.option_id else ""
+
+    def _transcribe(self, turn: Turn, direction: str, text: str) -> None:
+        if not text:
+            return
+        lines = turn.state.transcript
+        cut = text[: self.settings.max_text_chars]
+        lines.append({"d": direction, "text": cut, "at": turn.now.isoformat()})
+        del lines[: max(0, len(lines) - self.settings.transcript_limit)]
+
+    # Small talk: messages made only of greetings or thanks are answered, not filed.
+
+    def _only(self, text: str, lexicon_key: str, extra: Sequence[str] = ()) -> bool:
+        rest = self.parser.reduce(text)
+        if not rest:
+            return False
+        phrases = sorted({*self.catalogs.words(lexicon_key), *extra} - {""}, key=len, reverse=True)
+        for phrase in phrases:
+            rest = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", " ", rest)
+        return not rest.strip()
+
+    def is_greeting(self, text: str) -> bool:
+        return self._only(text, "greeting", [self.parser.reduce(self.settings.bot_name)])
+
+    def is_thanks(self, text: str) -> bool:
+        return self._only(text, "thanks", [*self.catalogs.words("greeting")])
+
+    def first_name(self, turn: Turn) -> str | None:
+        name = turn.message.sender.display_name if turn.message else None
+        return name.split()[0] if name and name.split() else None
+
+    def greet(self, turn: Turn, key: str = "greeting") -> None:
+        name = self.first_name(turn)
+        bot = self.settings.bot_name
+        self.say(turn, f"{key}_named" if name else key, name=name or "", bot=bot)
+        turn.state.greeted = True

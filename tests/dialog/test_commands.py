@@ -1,0 +1,168 @@
+"""Commands in natural words and as /commands, in the three languages, in the middle of a report too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialog.messages import Identity
+from tests.dialog.conftest import Desk
+from tests.dialog.transcript import contains, converse, press
+
+# A short it_support report that ends in a ticket (no article matches "correo").
+FILE_ES = [
+    ("user", "no puedo entrar al correo desde esta mañana"),
+    ("user", "no"),
+    ("user", "solo a mí"),
+    ("user", "sí, puede esperar"),
+    ("bot", contains("He creado el ticket INC-000001")),
+]
+
+
+async def test_help_in_three_languages_and_mid_question(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "ayuda"),
+        ("bot", contains("Puedo ayudarte con", "\"estado\"", options=["cmd:new", "cmd:status", "cmd:human"])),
+        ("user", "/ajuda"),
+        ("bot", contains("Puedo ayudarte")),  # the language was not switched by a command
+        ("user", "my laptop keeps freezing when I join calls"),
+        ("bot", contains("Do you see an error message?")),
+        ("user", "help"),
+        ("bot", contains("I can help you with:")),
+        ("bot", contains("Do you see an error message?", options=["ans:error_message:skip"])),  # asked again
+        ("user", press("cmd:help")),
+        ("bot", contains("I can help you with:")),
+    ])
+
+
+async def test_status_lists_only_my_open_tickets(desk: Desk) -> None:
+    await converse(desk, [*FILE_ES, ("user", "/estado"),
+                          ("bot", contains("Tus tickets abiertos:", "INC-000001", "nuevo", "P5"))])
+    other = Identity("web", "u2", "Bea")
+    await converse(desk, [
+        ("user", "status"),
+        ("bot", contains("You have no open tickets.")),
+        ("user", "status INC-000001"),
+        ("bot", contains("I couldn't find ticket INC-000001 among your tickets.")),
+    ], sender=other)
+    await converse(desk, [("user", "meus chamados"),
+                          ("bot", contains("Tus tickets abiertos:", "INC-000001"))])
+
+
+async def test_new_discards_the_draft_and_starts_over(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "mi impresora imprime manchas negras"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+        ("user", "nuevo"),
+        ("bot", contains("empecemos un nuevo reporte")),
+        ("user", "necesito una licencia de Visio"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["description"] == "necesito una licencia de Visio"
+    assert state["draft"]["category"] == "it_support"
+
+
+async def test_new_after_a_ticket_files_a_second_one(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("user", press("cmd:new")),
+        ("bot", contains("Describe el problema")),
+        ("user", "el monitor parpadea todo el tiempo"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+    ])
+    assert len(desk.tickets.tickets) == 1 and desk.tickets.last.messages == []
+
+
+async def test_cancel_mid_report_and_with_nothing_in_progress(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "a VPN não conecta de casa"),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("user", "cancelar"),
+        ("bot", contains("cancelei este chamado")),
+        ("user", "cancelar"),
+        ("bot", contains("Não há nada em andamento")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"] is None and state["stage"] == "start"
+    assert desk.tickets.tickets == {}
+
+
+async def test_close_by_reference_by_choice_foreign_and_twice(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("user", "cerrar"),
+        ("bot", contains("¿Qué ticket quieres cerrar?", options=["close:INC-000001"])),
+        ("user", press("close:INC-000001")),
+        ("bot", contains("El ticket INC-000001 está cerrado.")),
+        ("user", "cerrar INC-000001"),
+        ("bot", contains("ya está cerrado")),
+        ("user", "cerrar"),
+        ("bot", contains("No tienes tickets abiertos para cerrar.")),
+    ])
+    assert desk.tickets.last.summary.status == "closed"
+    state = await desk.state()
+    assert state is not None and state["active_ticket"] is None
+
+
+async def test_close_someone_elses_ticket_is_not_found(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    await converse(desk, [("user", "close INC-000001"),
+                          ("bot", contains("I couldn't find ticket INC-000001"))],
+                   sender=Identity("web", "intruder"))
+    assert desk.tickets.last.summary.status == "new"
+
+
+async def test_human_with_an_open_ticket_flags_it(desk: Desk) -> None:
+    await converse(desk, [*FILE_ES, ("user", "quiero hablar con un humano"),
+                          ("bot", contains("He pedido a una persona del equipo", "INC-000001"))])
+    assert desk.tickets.last.summary.needs_human
+
+
+async def test_human_mid_report_files_what_is_known(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "a impressora do escritório não imprime"),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("user", "falar com atendente"),
+        ("bot", contains("Abri o chamado INC-000001", "Pedi a uma pessoa da equipe")),
+    ])
+    ticket = desk.tickets.last
+    assert ticket.summary.needs_human and ticket.draft.category == "technical_support"
+    assert (ticket.draft.impact, ticket.draft.urgency) == ("individual", "medium")  # safe defaults
+
+
+async def test_human_without_anything_asks_what_it_is_about(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "/human"),
+        ("bot", contains("Tell me in a sentence what it is about")),
+        ("user", "I have a problem with my payslip, the salary is wrong"),
+        ("bot", contains("I've created ticket", "I've asked a person from the team")),
+    ])
+    ticket = desk.tickets.last
+    assert ticket.summary.needs_human and ticket.draft.category == "human_resources"
+    assert ticket.draft.answers == {}  # no questions asked of someone who wants a person
+
+
+async def test_unknown_slash_command_and_start(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "/start"),
+        ("bot", contains("Hello, Ana!", "Tell me briefly")),
+        ("user", "/frobnicate"),
+        ("bot", contains("I don't know that command")),
+        ("user", "/help@AtendeBot"),
+        ("bot", contains("I can help you with")),
+    ])
+
+
+async def test_reopen_by_command(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    desk.tickets.set_status("INC-000001", "resolved")
+    await converse(desk, [("user", "reabrir INC-000001"), ("bot", contains("He reabierto INC-000001"))])
+    assert desk.tickets.last.summary.status == "open"
+
+
+async def test_commands_do_not_fire_inside_descriptions(make_engine: Callable[..., Desk]) -> None:
+    desk = make_engine()
+    await converse(desk, [
+        ("user", "I cannot close the invoice window, it shows a new error"),
+        ("bot", contains("What is the billing issue?")),
+    ])

@@ -1,0 +1,119 @@
+"""After the ticket: later messages, quoted references, the idle timeout (resume a draft, route a message)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dialog.messages import Attachment, Identity
+from tests.dialog.conftest import Desk
+from tests.dialog.test_commands import FILE_ES
+from tests.dialog.transcript import Say, contains, converse, press
+
+LATER = timedelta(minutes=45)
+
+
+async def test_later_messages_are_added_to_the_open_ticket(desk: Desk) -> None:
+    shot = Attachment("screen.png", "image/png", 1200, "/data/att/screen.png")
+    await converse(desk, [
+        *FILE_ES,
+        ("user", "gracias"),
+        ("bot", contains("¡De nada!")),
+        ("user", "ahora tampoco entro desde el móvil"),
+        ("bot", contains("Añadido a tu ticket INC-000001", ticket=True)),
+        ("user", Say(attachments=(shot,))),
+        ("bot", contains("Añadido a tu ticket INC-000001")),
+    ])
+    ticket = desk.tickets.last
+    assert ticket.messages == [("ahora tampoco entro desde el móvil", ()), ("", (shot,))]
+    assert any("Añadido" in text for text in ticket.outbound)
+
+
+async def test_quoting_my_reference_from_another_conversation(desk: Desk) -> None:
+    email = Identity("web", "u1", "Ana")
+    await converse(desk, FILE_ES, sender=email)
+    await converse(desk, [
+        ("user", "Sobre INC-000001: ya reinicié el equipo y sigue igual"),
+        ("bot", contains("Añadido a tu ticket INC-000001")),
+    ], sender=email, conversation="web:u1:second-tab")
+    assert desk.tickets.last.messages[0][0].startswith("Sobre INC-000001")
+
+
+async def test_quoting_a_foreign_reference_is_not_found_and_not_added(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    await converse(desk, [
+        ("user", "Please add this to INC-000001, it is urgent"),
+        ("bot", contains("I couldn't find ticket INC-000001 among your tickets.")),
+    ], sender=Identity("web", "mallory"))
+    assert desk.tickets.last.messages == []
+
+
+async def test_message_to_a_closed_ticket_starts_a_new_report(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    desk.tickets.set_status("INC-000001", "closed")
+    await converse(desk, [
+        ("user", "ahora el teclado no responde"),
+        ("bot", contains("El ticket INC-000001 ya no está abierto")),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+    ])
+
+
+async def test_idle_timeout_offers_resume_and_continue(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "my vpn drops every few minutes"),
+        ("bot", contains("Do you see an error message?")),
+        ("clock", LATER),
+        ("user", "hello again"),
+        ("bot", contains("Welcome back!", "my vpn drops every few minutes",
+                         options=["resume:continue", "resume:restart"])),
+        ("user", "continue"),
+        ("bot", contains("pick up where we left off")),
+        ("bot", contains("Do you see an error message?")),
+        ("user", "skip"),
+        ("bot", contains("Since when")),
+    ])
+
+
+async def test_idle_timeout_start_over_uses_the_new_message(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "mi vpn se corta cada pocos minutos"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+        ("clock", LATER),
+        ("user", "ahora es la impresora, imprime hojas en blanco"),
+        ("bot", contains("¡Hola de nuevo!", "mi vpn se corta")),
+        ("user", "empezar de nuevo"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+    ])
+    state = await desk.state()
+    assert state is not None
+    assert state["draft"]["description"] == "ahora es la impresora, imprime hojas en blanco"
+    assert state["draft"]["answers"]["device"] == "peripheral"
+
+
+async def test_idle_timeout_late_button_press_just_continues(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "o mouse do computador parou de funcionar"),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("clock", LATER),
+        ("user", press("ans:error_message:skip")),
+        ("bot", contains("Desde quando")),
+    ])
+
+
+async def test_idle_timeout_with_open_ticket_asks_where_a_message_goes(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("clock", timedelta(days=2)),
+        ("user", "el ratón tampoco funciona"),
+        ("bot", contains("¿Es sobre tu ticket INC-000001 o es un problema nuevo?",
+                         options=["route:ticket", "route:new"])),
+        ("user", press("route:ticket")),
+        ("bot", contains("Añadido a tu ticket INC-000001")),
+        ("clock", timedelta(days=2)),
+        ("user", "otra cosa: necesito acceso a la carpeta de finanzas"),
+        ("bot", contains("¿Es sobre tu ticket INC-000001")),
+        ("user", "es un problema nuevo"),
+        ("bot", contains("¿Ves algún mensaje de error?")),  # it_support, access: only the rest is asked
+    ])
+    assert desk.tickets.last.messages == [("el ratón tampoco funciona", ())]
+    state = await desk.state()
+    assert state is not None and state["draft"]["description"].startswith("otra cosa")

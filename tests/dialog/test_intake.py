@@ -1,0 +1,238 @@
+"""The intake conversation end to end: description, classification, questions, articles, ticket."""
+
+from __future__ import annotations
+
+from tests.dialog.conftest import Desk
+from tests.dialog.transcript import contains, converse, press
+
+TIME_OPTIONS = ["ans:since:today", "ans:since:yesterday", "ans:since:this_week", "ans:since:earlier"]
+
+
+async def test_es_ticket_with_questions_and_inferred_answers(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "hola, no puedo entrar al correo"),
+        ("bot", contains("¡Hola, Ana!")),
+        # it_support: the system (e-mail) is plain in the description, so it is not asked.
+        ("bot", contains("¿Ves algún mensaje de error?", options=["ans:error_message:skip"])),
+        ("user", "no"),
+        ("bot", contains("¿Desde cuándo ocurre?", options=TIME_OPTIONS)),
+        ("user", "desde ayer"),
+        ("bot", contains("¿A quién afecta esto?")),
+        ("user", "mi equipo"),
+        ("bot", contains("¿Puedes seguir trabajando")),
+        ("user", "no, estoy bloqueado"),
+        ("bot", contains("He creado el ticket INC-000001", "Soporte de TI", "Prioridad: P2 (alta)",
+                         "Resolución prevista: 26/11/2026 17:00 UTC", "8 horas", ticket=True, kind="ticket")),
+    ])
+    ticket = desk.tickets.last
+    draft = ticket.draft
+    assert (draft.category, draft.impact, draft.urgency) == ("it_support", "team", "high")
+    assert draft.language == "es"
+    assert draft.answers["system"] == "email"
+    assert draft.answers["error_message"] == "skipped"
+    assert draft.answers["since"] == "2026-11-25"
+    assert draft.title == "hola, no puedo entrar al correo"
+    assert draft.classification is not None and draft.classification.model_version == "keyword-standin-1"
+    assert draft.conversation_key == "web:u1" and draft.channel == "web"
+    said = [line.text for line in draft.transcript if line.direction == "in"]
+    assert said == ["hola, no puedo entrar al correo", "no", "desde ayer", "mi equipo", "no, estoy bloqueado"]
+    assert any("¿A quién afecta" in line.text for line in draft.transcript if line.direction == "out")
+    assert ticket.outbound and "INC-000001" in ticket.outbound[0]
+    assert desk.kb.events == []  # no article matched: straight to the ticket
+
+
+async def test_pt_deflection_yes_records_self_service(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "Olá, esqueci minha senha do sistema"),
+        ("bot", contains("Olá, Ana!")),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("user", "pular"),
+        ("bot", contains("Desde quando isso acontece?")),
+        ("user", "hoje"),
+        ("bot", contains("Quem é afetado por isso?")),
+        ("user", "só eu"),
+        ("bot", contains("Você consegue continuar trabalhando")),
+        ("user", "sim, pode esperar"),
+        ("bot", contains("Estes artigos podem resolver", "1. Redefinir a sua senha",
+                         "portal de autoatendimento")),
+        ("bot", contains("Isso resolveu o seu problema?", options=["kb:yes:1", "kb:no"])),
+        ("user", "sim, funcionou"),
+        ("bot", contains("que bom que resolveu", "INC-000001", ticket=True)),
+    ])
+    ticket = desk.tickets.last
+    assert ticket.summary.status == "self_service_resolved"
+    assert ticket.kb_article_id == "kb-password-reset-pt"
+    assert ticket.draft.kb_article_id == "kb-password-reset-pt"
+    assert desk.kb.events == [("kb-password-reset-pt", "shown", "web:u1"),
+                              ("kb-password-reset-pt", "accepted", "web:u1")]
+    state = await desk.state()
+    assert state is not None and state["stage"] == "start" and state["draft"] is None
+    assert state["active_ticket"] is None  # nothing left open to add messages to
+
+
+async def test_en_deflection_no_opens_ticket_and_rejects_articles(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "My printer shows offline and will not print"),
+        ("bot", contains("Hello, Ana!")),
+        # technical_support: the device (a printer) is inferred.
+        ("bot", contains("Do you see an error message?")),
+        ("user", press("ans:error_message:skip")),
+        ("bot", contains("Since when is this happening?")),
+        ("user", "3 days ago"),
+        ("bot", contains("Did it work correctly before?",
+                         options=["ans:worked_before:yes", "ans:worked_before:no"])),
+        ("user", "yes"),
+        ("bot", contains("Who is affected by this?")),
+        ("user", "just me"),
+        ("bot", contains("Can you keep working")),
+        ("user", "it can wait"),
+        ("bot", contains("1. Printer shows offline")),
+        ("bot", contains("Did this solve your problem?")),
+        ("user", "no, I still need help"),
+        ("bot", contains("I've created ticket INC-000001 (Technical support)", "Priority: P5 (planning)",
+                         "Target resolution: 12/01/2026 09:00 UTC", "5 days")),
+    ])
+    draft = desk.tickets.last.draft
+    assert draft.answers == {"device": "peripheral", "error_message": "skipped", "since": "2026-11-23",
+                             "worked_before": "yes", "impact": "individual", "urgency": "low"}
+    assert desk.tickets.last.summary.status == "new"
+    assert ("kb-printer-en", "rejected", "web:u1") in desk.kb.events
+
+
+async def test_several_articles_user_picks_the_second(make_engine) -> None:  # type: ignore[no-untyped-def]
+    from atende.standins import DEMO_ARTICLES, KeywordArticle
+
+    extra = KeywordArticle("kb-vpn-mfa-en", "VPN asks for a code", "en", "Approve the push in your app.",
+                           ("vpn",), "it_support")
+    desk = make_engine(articles=[*DEMO_ARTICLES, extra])
+    await converse(desk, [
+        ("user", "The VPN disconnects all the time since yesterday, urgent, whole company affected"),
+        ("bot", contains("Do you see an error message?")),
+        ("user", "skip"),
+        ("bot", contains("1. ", "2. ")),
+        ("bot", contains("Did this solve your problem?", has=["kb:yes:1", "kb:yes:2", "kb:no"])),
+        ("user", "2"),
+        ("bot", contains("glad it's solved")),
+    ])
+    assert desk.tickets.last.summary.status == "self_service_resolved"
+    shown = [e for e in desk.kb.events if e[1] == "shown"]
+    accepted = [e for e in desk.kb.events if e[1] == "accepted"]
+    assert len(shown) == 2 and len(accepted) == 1 and accepted[0][0] == shown[1][0]
+
+
+async def test_es_everything_in_the_description_asks_only_what_is_missing(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "Nadie puede acceder a la VPN desde ayer, es urgente"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+        ("user", "Error 809: la conexión remota no respondió"),
+        ("bot", contains("1. Conectarse a la VPN")),
+        ("user", "no"),
+        ("bot", contains("INC-000001", "Prioridad: P1 (crítica)", "4 horas")),
+    ])
+    draft = desk.tickets.last.draft
+    assert (draft.impact, draft.urgency) == ("organization", "high")
+    assert draft.answers["system"] == "network" and draft.answers["since"] == "2026-11-25"
+    assert draft.answers["error_message"] == "Error 809: la conexión remota no respondió"
+
+
+async def test_low_confidence_asks_one_clarifying_question_es(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "tengo una consulta sobre algo raro que me pasa"),
+        ("bot", contains("¿cuál de estas opciones lo describe mejor?",
+                         options=["cat:technical_support", "cat:it_support", "cat:product_support",
+                                  "cat:other"])),
+        ("user", "banana"),
+        ("bot", contains("Elige una de las opciones")),
+        ("bot", contains("¿cuál de estas opciones")),
+        ("user", press("cat:other")),
+        ("bot", contains("¿Hay algo más que debamos saber")),
+    ])
+    state = await desk.state()
+    assert state is not None
+    assert state["draft"]["category"] == "general_inquiry" and state["draft"]["category_source"] == "fallback"
+
+
+async def test_low_confidence_answered_by_number_pt_and_by_words_en(make_engine) -> None:  # type: ignore[no-untyped-def]
+    desk = make_engine()
+    await converse(desk, [
+        ("user", "aconteceu uma coisa estranha comigo hoje"),
+        ("bot", contains("qual destas opções descreve melhor?")),
+        ("user", "2"),
+        ("bot", contains("Do que se trata?")),  # it_support's first question
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["category"] == "it_support"
+    desk = make_engine()
+    await converse(desk, [
+        ("user", "something odd is going on with a thing"),
+        ("bot", contains("which of these describes it best?")),
+        ("user", "product support"),
+        ("bot", contains("Which product or application")),
+    ])
+
+
+async def test_invalid_answers_get_a_hint_then_move_on(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "my laptop is very slow when I open big files"),
+        ("bot", contains("Do you see an error message?")),
+        ("user", "no"),
+        ("bot", contains("Since when")),
+        ("user", "purple"),
+        ("bot", contains("Please tell me when it started", "11/26")),
+        ("bot", contains("Since when")),
+        ("user", "2026-12-25"),  # in the future
+        ("bot", contains("Please tell me when it started")),
+        ("user", "whenever"),
+        ("bot", contains("No problem, let's move on.")),
+        ("bot", contains("Did it work correctly before?")),
+        ("user", "maybe"),
+        ("bot", contains("Please answer yes or no.")),
+        ("user", "👍"),
+        ("bot", contains("Who is affected")),
+        ("user", "the cat"),
+        ("bot", contains("Please choose one of the options")),
+        ("user", "2"),
+        ("bot", contains("Can you keep working")),
+    ])
+    state = await desk.state()
+    assert state is not None
+    assert state["draft"]["answers"]["since"] == "unknown"
+    assert state["draft"]["answers"]["worked_before"] == "yes"
+    assert state["draft"]["answers"]["impact"] == "team"
+
+
+async def test_short_description_asks_for_more_detail_once(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "printer"),
+        ("bot", contains("Could you give me a little more detail?")),
+        ("user", "it prints blank pages"),
+        ("bot", contains("Do you see an error message?")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["description"] == "printer\nit prints blank pages"
+
+
+async def test_greeting_only_then_description(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "Buenos días"),
+        ("bot", contains("¡Hola, Ana!", "Cuéntame brevemente")),
+        ("user", "gracias"),
+        ("bot", contains("¡De nada!")),
+        ("user", "mi nómina de este mes no llegó"),
+        ("bot", contains("¿Es un asunto confidencial?")),  # human_resources: topic payroll inferred
+    ])
+
+
+async def test_free_text_after_articles_counts_as_not_solved_and_is_kept(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "A VPN cai toda hora desde ontem, urgente"),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("user", "não"),
+        ("bot", contains("Quem é afetado")),
+        ("user", "minha equipe"),
+        ("bot", contains("1. Conectar à VPN")),
+        ("user", "já reiniciei o cliente e continua caindo"),
+        ("bot", contains("Abri o chamado INC-000001", "P2")),
+    ])
+    assert desk.tickets.last.draft.description.endswith("já reiniciei o cliente e continua caindo")
+    assert ("kb-vpn-pt", "rejected", "web:u1") in desk.kb.events

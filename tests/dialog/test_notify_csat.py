@@ -1,0 +1,146 @@
+"""Agents' events pushed to the user (in the user's language) and the CSAT survey after resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialog.ports import TicketEvent
+from tests.dialog.conftest import Desk
+from tests.dialog.test_commands import FILE_ES
+from tests.dialog.transcript import contains, converse, press
+
+FILE_PT = [
+    ("user", "meu notebook não liga desde ontem"),
+    ("user", "não"),  # error message? no
+    ("user", "sim"),  # worked before
+    ("user", "só eu"),
+    ("user", "não, estou parado"),
+    ("bot", contains("Abri o chamado INC-000001")),
+]
+CSAT_OPTIONS = ["csat:1", "csat:2", "csat:3", "csat:4", "csat:5", "csat:reopen"]
+
+
+def resolved(note: str | None = None) -> Callable[[Desk], TicketEvent]:
+    """The agent resolves the last ticket in the ticket core, which then notifies the conversation."""
+    def event(desk: Desk) -> TicketEvent:
+        ref = desk.tickets.last.summary.reference
+        desk.tickets.set_status(ref, "resolved")
+        return TicketEvent("resolved", ref, text=note)
+    return event
+
+
+async def test_csat_rating_and_comment_pt(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_PT,
+        ("notify", resolved("Trocamos a fonte do notebook.")),
+        ("bot", contains("Seu chamado INC-000001 foi resolvido.", "Trocamos a fonte", kind="notice")),
+        ("bot", contains("Qual o seu grau de satisfação", options=CSAT_OPTIONS, kind="csat")),
+        ("user", "5"),
+        ("bot", contains("Quer deixar um comentário?", options=["csat:skip"])),
+        ("user", "Muito rápido, obrigado!"),
+        ("bot", contains("Obrigado pela sua avaliação!")),
+        ("user", "obrigado"),
+        ("bot", contains("De nada!")),
+    ])
+    assert desk.tickets.last.csat == [(5, None), (5, "Muito rápido, obrigado!")]
+
+
+async def test_csat_by_button_and_skip_comment_es(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("notify", resolved()),
+        ("bot", contains("Tu ticket INC-000001 ha sido resuelto.")),
+        ("user", press("csat:4")),
+        ("bot", contains("¿Quieres añadir un comentario?")),
+        ("user", press("csat:skip")),
+        ("bot", contains("¡Gracias por tu opinión!")),
+        ("user", press("csat:2")),  # an old button: no longer pending
+        ("bot", contains("Esa pregunta ya fue respondida")),
+    ])
+    assert desk.tickets.last.csat == [(4, None)]
+
+
+async def test_csat_invalid_rating_gets_a_hint_then_words_work_en(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "my laptop screen flickers all the time"),
+        ("user", "skip"), ("user", "yesterday"), ("user", "yes"), ("user", "only me"),
+        ("user", "it can wait"),
+        ("bot", contains("I've created ticket INC-000001")),
+        ("notify", resolved()),
+        ("user", "hmm"),
+        ("bot", contains("Please answer with a number from 1 to 5.")),
+        ("bot", contains("How satisfied are you", options=CSAT_OPTIONS)),
+        ("user", "excellent"),
+        ("bot", contains("Would you like to add a comment?")),
+        ("user", "skip"),
+        ("bot", contains("Thank you for your feedback!")),
+    ])
+    assert desk.tickets.last.csat == [(5, None)]
+
+
+async def test_csat_is_dropped_when_the_user_moves_on(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("notify", resolved()),
+        ("user", "hola"),
+        ("bot", contains("Responde con un número del 1 al 5")),
+        ("user", "ahora la impresora imprime hojas en blanco"),
+        ("bot", contains("¿Ves algún mensaje de error?")),  # a new report, not a third CSAT prompt
+    ])
+    assert desk.tickets.last.csat == []
+
+
+async def test_csat_not_solved_reopens_the_ticket(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("notify", resolved()),
+        ("user", press("csat:reopen")),
+        ("bot", contains("He reabierto INC-000001")),
+        ("user", "sigue sin funcionar el correo"),
+        ("bot", contains("Añadido a tu ticket INC-000001")),
+    ])
+    assert desk.tickets.last.summary.status == "open" and desk.tickets.last.csat == []
+
+
+async def test_csat_resumes_a_report_in_progress_afterwards(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_ES,
+        ("user", "nuevo"),
+        ("user", "el monitor parpadea todo el tiempo"),
+        ("bot", contains("¿Ves algún mensaje de error?")),
+        ("notify", resolved()),
+        ("user", "3"),
+        ("user", "omitir"),
+        ("bot", contains("¡Gracias por tu opinión!")),
+        ("bot", contains("¿Ves algún mensaje de error?")),  # back to the open question
+    ])
+    assert desk.tickets.tickets["INC-000001"].csat == [(3, None)]
+
+
+async def test_agent_reply_and_status_change_in_the_users_language(desk: Desk) -> None:
+    await converse(desk, [
+        *FILE_PT,
+        ("notify", lambda d: TicketEvent("agent_reply", "INC-000001", text="Pode testar outra tomada?")),
+        ("bot", contains("Resposta da central de atendimento sobre INC-000001:", "Pode testar outra tomada?",
+                         ticket=True)),
+        ("notify", lambda d: TicketEvent("status_changed", "INC-000001", status="pending_user")),
+        ("bot", contains("Seu chamado INC-000001 agora está: aguardando a sua resposta.")),
+        ("bot", contains("A equipe aguarda a sua resposta")),
+        ("user", "testei, continua sem ligar"),
+        ("bot", contains("Adicionado ao seu chamado INC-000001")),
+    ])
+    assert desk.tickets.last.messages == [("testei, continua sem ligar", ())]
+
+
+async def test_notify_does_not_count_as_user_activity(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    before = await desk.state()
+    await desk.engine.notify("web:u1", TicketEvent("agent_reply", "INC-000001", text="Hola"))
+    after = await desk.state()
+    assert before is not None and after is not None and before["updated_at"] == after["updated_at"]
+
+
+async def test_notify_for_an_unknown_conversation_answers_in_the_default_language(desk: Desk) -> None:
+    event = TicketEvent("status_changed", "REQ-000007", status="in_progress")
+    replies = await desk.engine.notify("telegram:999", event)
+    assert [r.text for r in replies] == ["Your ticket REQ-000007 is now: in progress."]
