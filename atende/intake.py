@@ -33,7 +33,7 @@ class EngineIntake:
         self.store = store
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiters: dict[str, int] = {}
-        self._on_delivery_failed = on_delivery_failed
+        self.on_delivery_failed = on_delivery_failed
 
     @asynccontextmanager
     async def _ordered(self, key: str) -> AsyncIterator[None]:
@@ -73,6 +73,12 @@ class EngineIntake:
     async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
                               error: ChannelError) -> None:
         log.warning("delivery to %s:%s failed: %s", channel, address, error)
-        if self._on_delivery_failed is not None:
+        if self.on_delivery_failed is not None:
             conv = message.conversation_key if message else f"{channel}:{address}"
-            await self._on_delivery_failed(conv, channel, str(error))
+            await self.on_delivery_failed(conv, channel, str(error))
+
+    async def notify(self, conversation_key: str, event: Any) -> list[Reply]:
+        """Ticket events change conversation state too (pending CSAT), so they queue behind the user's
+        own messages on the same per-conversation lock."""
+        async with self._ordered(conversation_key):
+            return list(await self.engine.notify(conversation_key, event))

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from connectors.base import ChannelError, Outbound
 from dialog.messages import Reply
+from dialog.ports import TicketEvent
 
 log = logging.getLogger(__name__)
 
 
 class Notifier:
-    def __init__(self, tickets: Any, engine: Any, outbounds: Mapping[str, Outbound]) -> None:
+    def __init__(self, tickets: Any, notify: Callable[[str, TicketEvent], Awaitable[list[Reply]]],
+                 outbounds: Mapping[str, Outbound]) -> None:
         self.tickets = tickets
-        self.engine = engine
+        self.notify = notify
         self.outbounds = dict(outbounds)
 
     async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
@@ -35,14 +37,12 @@ class Notifier:
         return await self._push(ticket, kind, text=None)
 
     async def _push(self, ticket: Any, kind: Any, text: str | None, author: str | None = None) -> bool:
-        from dialog.ports import TicketEvent
-
         if not ticket.conversation_key:
             await self._record(ticket, False, "ticket has no conversation to reach the requester")
             return False
         event = TicketEvent(kind=kind, reference=ticket.reference, status=ticket.status, text=text,
                             author=author)
-        replies: list[Reply] = list(await self.engine.notify(ticket.conversation_key, event))
+        replies: list[Reply] = list(await self.notify(ticket.conversation_key, event))
         if not replies:
             return False
         outbound = self.outbounds.get(ticket.channel)

@@ -157,8 +157,9 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
     )
     engine = DialogEngine(classifier=classifier, kb=kb, tickets=TicketServiceAdapter(tickets), store=conv_store,
                           detector=LinguaDetector(), settings=engine_settings)
-    notifier = Notifier(tickets, engine, {})
-    intake = EngineIntake(engine, conv_store, on_delivery_failed=notifier.delivery_failed)
+    intake = EngineIntake(engine, conv_store)
+    notifier = Notifier(tickets, intake.notify, {})
+    intake.on_delivery_failed = notifier.delivery_failed
 
     runtime = Runtime(settings=settings, tickets=tickets, conv_store=conv_store, engine=engine, intake=intake,
                       notifier=notifier, api_token=token, classifier=classifier, kb=kb)

@@ -1,0 +1,220 @@
+"""WhatsApp and SMS through Twilio Messaging: the webhook, the deliveries and the agent pushes.
+
+The webhook verifies the signature, stores the message (media downloaded first, under the size cap) and
+answers an empty TwiML at once; the engine runs afterwards in a task this class tracks, and its replies go out
+through the REST API. Twilio gives up on a webhook after 15 seconds, and the engine (classifier, knowledge
+base) may need longer than that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from twilio.twiml.messaging_response import MessagingResponse
+
+from connectors.base import ChannelError, ConnectorContext, with_retries
+from connectors.twilio.client import TwilioClient
+from connectors.twilio.parse import MalformedPayload, MediaItem, media_items, parse_messaging
+from connectors.twilio.render import offered_options, render_messages, template_variables
+from connectors.twilio.settings import TwilioSettings
+from connectors.twilio.state import ContactState
+from connectors.twilio.webhook import SignedForm
+from dialog.messages import Attachment, InboundMessage, Reply, utcnow
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+TWIML_EMPTY = str(MessagingResponse())
+OUTSIDE_WINDOW = "outside the 24-hour window"
+
+
+def twiml(body: str) -> Response:
+    return Response(content=body, media_type="application/xml")
+
+
+class TwilioMessaging:
+    """Holds what WhatsApp/SMS need; also the connector's Outbound (``send``) for agent pushes.
+
+    Agent pushes reach "whatsapp:+..." keys on WhatsApp (free-form inside the 24-hour window, else the
+    configured template, else a non-retryable ChannelError the agent is shown), "sms:+..." keys by SMS and
+    "voice:+..." keys (callers) by SMS as well.
+    """
+
+    channel = "twilio"
+    channels = ("whatsapp", "sms", "voice")
+
+    def __init__(self, ctx: ConnectorContext, settings: TwilioSettings, client: TwilioClient,
+                 state: ContactState, form: SignedForm) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.client = client
+        self.state = state
+        self.form = form
+        self.retry_base_delay = 0.5  # tests shorten it
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._tails: dict[str, asyncio.Task[None]] = {}  # last task per conversation
+
+    # ------------------------------------------------------------ inbound
+
+    async def webhook(self, request: Request) -> Response:
+        params = await self.form(request)  # 403 before anything is read
+        try:
+            probe = parse_messaging(params)
+            media = media_items(params)
+        except MalformedPayload as exc:
+            log.warning("malformed Twilio messaging webhook: %s", exc)
+            raise HTTPException(400, str(exc)) from None
+        if probe is None:
+            return twiml(TWIML_EMPTY)
+        options = await self.state.options(probe.conversation_key)
+        attachments, extras = await self._download(probe, media)
+        msg = parse_messaging(params, last_options=options, attachments=attachments, extras=extras,
+                              received_at=probe.received_at)
+        assert msg is not None
+        if not await self.ctx.intake.receive(msg):
+            return twiml(TWIML_EMPTY)
+        await self.state.touch_inbound(msg.conversation_key, msg.received_at)
+        self._in_order(msg.conversation_key, lambda: self._process(msg))
+        return twiml(TWIML_EMPTY)
+
+    async def _download(self, probe: InboundMessage, media: Sequence[MediaItem]
+                        ) -> tuple[list[Attachment], dict[str, Any]]:
+        """Fetch the media in parallel (Twilio waits 15 s for the webhook). A file over the cap or one
+        that cannot be fetched is still listed, without a path, and the extras say why."""
+        folder = self.ctx.data_dir / "attachments" / probe.channel
+        names = [f"{probe.provider_message_id}-{item.index}" for item in media]
+        results = await asyncio.gather(
+            *(self.client.download(item.url, folder / name, item.content_type, self.ctx.max_attachment_bytes)
+              for item, name in zip(media, names, strict=True)),
+            return_exceptions=True)
+        attachments: list[Attachment] = []
+        too_large: list[str] = []
+        failed: list[str] = []
+        for item, name, got in zip(media, names, results, strict=True):
+            if isinstance(got, BaseException):
+                if not isinstance(got, ChannelError):
+                    raise got
+                log.warning("media %s of %s not downloaded: %s", item.index, probe.provider_message_id, got)
+                failed.append(name)
+                attachments.append(Attachment(name, item.content_type, 0, None, item.url))
+                continue
+            if got.too_large:
+                too_large.append(name)
+            filename = got.path.name if got.path else name
+            attachments.append(Attachment(filename, item.content_type, got.size,
+                                          str(got.path) if got.path else None, item.url))
+        extras: dict[str, Any] = {}
+        if too_large:
+            extras["attachments_too_large"] = too_large
+            extras["max_attachment_bytes"] = self.ctx.max_attachment_bytes
+        if failed:
+            extras["attachments_failed"] = failed
+        return attachments, extras
+
+    async def _process(self, msg: InboundMessage) -> None:
+        try:
+            replies = await self.ctx.intake.process(msg)
+        except Exception:
+            log.exception("engine failed on %s", msg.idempotency_key)
+            return
+        if not replies:
+            return
+        sender = str(msg.extras.get("to") or "") or self._sender(msg.channel)
+        to = msg.sender.native_id if msg.channel == "sms" else f"whatsapp:{msg.sender.native_id}"
+        try:
+            await self._send_texts(msg.conversation_key, to, sender, replies)
+        except ChannelError as exc:
+            await self.ctx.intake.delivery_failed(msg, msg.channel, msg.sender.native_id, exc)
+
+    # ------------------------------------------------------------ outbound
+
+    def _sender(self, channel: str) -> str | None:
+        return self.settings.twilio_whatsapp_from if channel == "whatsapp" else self.settings.twilio_sms_from
+
+    async def _send_one(self, to: str, sender: str | None, body: str | None = None, **template: str) -> None:
+        await with_retries(lambda: self.client.send_message(to, sender, body, **template),
+                           base_delay=self.retry_base_delay)
+
+    async def _send_texts(self, state_key: str, to: str, sender: str | None,
+                          replies: Sequence[Reply]) -> None:
+        if not sender:
+            raise ChannelError(f"no Twilio sender configured for {state_key.split(':')[0]}")
+        # Remember the options before sending, so an answer arriving right after maps to them.
+        await self.state.set_options(state_key, offered_options(replies))
+        for body in render_messages(replies):
+            await self._send_one(to, sender, body)
+
+    async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
+        """Push agent replies, status changes and CSAT prompts (the Outbound protocol)."""
+        channel, _, number = conversation_key.partition(":")
+        if channel == "whatsapp":
+            await self._send_whatsapp(conversation_key, number, replies, ticket)
+        elif channel in ("sms", "voice"):
+            await self._send_texts(f"sms:{number}", number, self.settings.twilio_sms_from, replies)
+        else:
+            raise ChannelError(f"not a Twilio conversation: {channel}")
+
+    async def _send_whatsapp(self, key: str, number: str, replies: Sequence[Reply],
+                             ticket: str | None) -> None:
+        to = f"whatsapp:{number}"
+        last = await self.state.last_inbound(key)
+        if last is not None and utcnow() - last < WHATSAPP_WINDOW:
+            await self._send_texts(key, to, self.settings.twilio_whatsapp_from, replies)
+            return
+        template = self.settings.twilio_whatsapp_template_sid
+        if not template or not self.settings.twilio_whatsapp_from:
+            raise ChannelError(OUTSIDE_WINDOW, retryable=False)
+        await self.state.set_options(key, ())
+        await self._send_one(to, self.settings.twilio_whatsapp_from, content_sid=template,
+                             content_variables=template_variables(replies, ticket))
+
+    async def send_sms(self, msg: InboundMessage, number: str, text: str) -> None:
+        """A courtesy SMS (the voice ticket reference); failures are recorded, never raised."""
+        try:
+            await self._send_one(number, self.settings.twilio_sms_from, text)
+        except ChannelError as exc:
+            await self.ctx.intake.delivery_failed(msg, "sms", number, exc)
+
+    # ------------------------------------------------------------ background work
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _in_order(self, key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``work`` after the earlier work of the same conversation, so replies keep their order."""
+        previous = self._tails.get(key)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await work()
+
+        task = self.spawn(run())
+        self._tails[key] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._tails.get(key) is done:
+                del self._tails[key]
+
+        task.add_done_callback(forget)
+
+    async def drain(self) -> None:
+        """Wait for every pending processing/delivery task (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except TimeoutError:
+            for task in list(self._tasks):
+                task.cancel()
+            log.warning("Twilio tasks still running at shutdown were cancelled")

@@ -1,0 +1,188 @@
+"""The phone IVR on Twilio Voice: language menu, the problem by speech, options by digit, read-backs.
+
+Each step is a TwiML document whose <Gather>/<Record> posts to the next route. The call's position travels
+in the action URL's query (language, step number, attempt, option ids): Twilio signs the full URL, so it is
+as trustworthy as the form, and any process can serve the next step. The engine answers inside the HTTP
+response (``intake.handle``), since Twilio waits for the TwiML. The conversation key is the caller's
+number ("voice:+<caller>"), so a hang-up leaves the engine's draft for the next call from that number.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from fastapi import HTTPException, Request, Response
+
+from connectors.base import ConnectorContext, IntakeResult
+from connectors.twilio import voice_texts as vt
+from connectors.twilio.messaging import TwilioMessaging, twiml
+from connectors.twilio.parse import MalformedPayload, caller, parse_voice, pick_language
+from connectors.twilio.render import Prompt, ask, language_menu, record_offer, reply_turn
+from connectors.twilio.webhook import SignedForm
+from dialog.messages import Attachment, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+BASE = "/webhooks/twilio/voice"
+MAX_REMEMBERED_PROMPTS = 4096
+HUMAN_OPTION = "cmd:human"  # the engine's "talk to a person" command, accepted at any time
+
+
+class TwilioVoice:
+    def __init__(self, ctx: ConnectorContext, public_url: str, form: SignedForm,
+                 messaging: TwilioMessaging) -> None:
+        self.ctx = ctx
+        self.public_url = public_url.rstrip("/")
+        self.form = form
+        self.messaging = messaging
+        # The last prompt of each call, to repeat it after a silence. Lost on restart or on another
+        # process; then a generic "say your answer" is repeated instead, with the same digit mapping.
+        self._prompts: OrderedDict[str, Prompt] = OrderedDict()
+
+    def url(self, route: str, **query: object) -> str:
+        return f"{self.public_url}{BASE}{route}" + (f"?{urlencode(query)}" if query else "")
+
+    def _gather_url(self, language: str, step: int, attempt: int, option_ids: tuple[str, ...]) -> str:
+        query: dict[str, object] = {"lang": language, "step": step, "attempt": attempt}
+        if option_ids:
+            query["opts"] = ",".join(option_ids)
+        return self.url("/gather", **query)
+
+    def _remember(self, call_sid: str, step: int, prompt: Prompt) -> None:
+        self._prompts[f"{call_sid}:{step}"] = prompt
+        while len(self._prompts) > MAX_REMEMBERED_PROMPTS:
+            self._prompts.popitem(last=False)
+
+    async def _params(self, request: Request) -> dict[str, str]:
+        params = await self.form(request)
+        try:
+            caller(params)
+            if not params.get("CallSid"):
+                raise MalformedPayload("CallSid is missing")
+        except MalformedPayload as exc:
+            log.warning("malformed Twilio voice webhook: %s", exc)
+            raise HTTPException(400, str(exc)) from None
+        return params
+
+    @staticmethod
+    def _query(request: Request) -> tuple[str, int, int]:
+        q = request.query_params
+        language = q.get("lang", vt.DEFAULT_LANGUAGE)
+        if language not in vt.VOICES:
+            language = vt.DEFAULT_LANGUAGE
+        try:
+            return language, int(q.get("step", "0")), int(q.get("attempt", "0"))
+        except ValueError:
+            raise HTTPException(400, "bad step") from None
+
+    # ------------------------------------------------------------ routes
+
+    async def incoming(self, request: Request) -> Response:
+        params = await self._params(request)
+        log.info("call %s started", params["CallSid"])
+        return twiml(language_menu(self.url("/language", attempt=0)))
+
+    async def language(self, request: Request) -> Response:
+        params = await self._params(request)
+        _, _, attempt = self._query(request)
+        chosen = pick_language(params.get("Digits", ""), params.get("SpeechResult", ""))
+        if chosen:
+            prompt = Prompt(vt.text("describe", chosen))
+            self._remember(params["CallSid"], 1, prompt)
+            return twiml(ask(prompt, chosen, self._gather_url(chosen, 1, 0, ())))
+        if attempt == 0:
+            return twiml(language_menu(self.url("/language", attempt=1), sorry=True))
+        lang = vt.DEFAULT_LANGUAGE
+        return twiml(record_offer(lang, self.url("/recording", lang=lang, step=0)))
+
+    async def gather(self, request: Request) -> Response:
+        params = await self._params(request)
+        language, step, attempt = self._query(request)
+        opts = request.query_params.get("opts", "")
+        option_ids = tuple(o for o in opts.split(",") if o)
+        digits = params.get("Digits", "").strip()
+        speech = params.get("SpeechResult", "").strip()
+        bad_digit = bool(digits) and not (digits.isdigit() and 1 <= int(digits) <= len(option_ids))
+        if (not digits and not speech) or bad_digit:
+            return self._no_match(params["CallSid"], language, step, attempt, option_ids, bad_digit)
+        msg = parse_voice(params, step=f"g{step}", language=language, option_ids=option_ids)
+        return await self._turn(msg, language, step + 1)
+
+    def _no_match(self, call_sid: str, language: str, step: int, attempt: int, option_ids: tuple[str, ...],
+                  bad_digit: bool) -> Response:
+        """Silence or a digit that names nothing: repeat the question once, then offer a recording."""
+        if attempt >= 1:
+            return twiml(record_offer(language, self.url("/recording", lang=language, step=step)))
+        prompt = self._prompts.get(f"{call_sid}:{step}") or Prompt(vt.text("answer", language))
+        apology = vt.text("not_option" if bad_digit else "sorry", language)
+        return twiml(ask(prompt, language, self._gather_url(language, step, 1, option_ids), before=[apology]))
+
+    async def recording(self, request: Request) -> Response:
+        params = await self._params(request)
+        language, step, _ = self._query(request)
+        url = params.get("RecordingUrl", "")
+        if not url.startswith(("https://", "http://")):
+            raise HTTPException(400, "RecordingUrl is missing")
+        sid = params.get("RecordingSid", "") or "recording"
+        extras = {"voicemail": True, "recording_url": url, "recording_sid": sid,
+                  "recording_duration": params.get("RecordingDuration", "")}
+        attachment = Attachment(f"{sid}.wav", "audio/x-wav", 0, None, url)
+        msg = parse_voice(params, step=f"r{step}", language=language, attachments=[attachment], extras=extras)
+        return await self._voicemail(msg, language)
+
+    async def status(self, request: Request) -> Response:
+        """Call status callback: a hang-up needs no action (the engine keeps the draft), only a log line."""
+        params = await self.form(request)
+        log.info("call %s %s", params.get("CallSid", "?"), params.get("CallStatus", "?"))
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ the engine's turn
+
+    async def _handle(self, msg: InboundMessage) -> IntakeResult | None:
+        try:
+            return await self.ctx.intake.handle(msg)
+        except Exception:
+            log.exception("engine failed on %s", msg.idempotency_key)
+            return None
+
+    async def _turn(self, msg: InboundMessage, language: str, next_step: int) -> Response:
+        result = await self._handle(msg)
+        if result is None:
+            # The caller is still on the line: rather than Twilio's "application error", take a message.
+            return twiml(record_offer(language, self.url("/recording", lang=language, step=next_step)))
+        turn = reply_turn(result.replies, language,
+                          lambda p: self._gather_url(language, next_step, 0, p.option_ids))
+        if turn.prompt is not None:
+            self._remember(str(msg.extras["call_sid"]), next_step, turn.prompt)
+        self._sms_references(msg, turn.references, language, result.duplicate)
+        return twiml(turn.twiml)
+
+    async def _voicemail(self, voicemail: InboundMessage, language: str) -> Response:
+        """The recording joins the caller's report, then the report is filed for a person to listen to.
+
+        Two messages, in the engine's own terms: the recording as an attachment (added to the draft, or
+        to the open ticket), then the documented ``cmd:human`` option, which files the draft at once and
+        flags it for an agent. Only what concerns the ticket is spoken: the caller is about to hang up.
+        """
+        escalate = replace(voicemail, attachments=(), option_id=HUMAN_OPTION,
+                           provider_message_id=f"{voicemail.provider_message_id}:human")
+        results = [r for r in [await self._handle(voicemail)] if r is not None]
+        if results:
+            results += [r for r in [await self._handle(escalate)] if r is not None]
+        filed = [reply for r in results for reply in r.replies if reply.ticket]
+        turn = reply_turn([Reply(vt.text("recorded", language)), *filed], language, str, hang_up=True)
+        self._sms_references(voicemail, turn.references, language, any(r.duplicate for r in results))
+        return twiml(turn.twiml)
+
+    def _sms_references(self, msg: InboundMessage, references: tuple[str, ...], language: str,
+                        duplicate: bool) -> None:
+        """Send the ticket reference by SMS too, when the caller's number can receive one (once)."""
+        phone = msg.sender.phone
+        if duplicate or not references or not phone or not self.messaging.settings.twilio_sms_from:
+            return
+        for ref in references:
+            text = vt.text("reference_sms", language, ref=ref)
+            self.messaging.spawn(self.messaging.send_sms(msg, phone, text))

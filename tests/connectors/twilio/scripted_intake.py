@@ -1,0 +1,104 @@
+"""A recording Intake with a scripted two-question exchange, for connector tests without the engine.
+
+It behaves like the real intake where connectors can tell: receive() de-duplicates by idempotency key,
+handle() returns the stored replies of a duplicate, drafts live per conversation key, and tickets are
+found by the requester's verified phone (identity linking across channels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import ChannelError, IntakeResult
+from dialog.messages import Attachment, InboundMessage, Option, Reply
+
+IMPACT = (Option("individual", "Just me"), Option("team", "My team"), Option("organization", "Whole company"))
+
+
+@dataclass
+class ScriptedTicket:
+    reference: str
+    channel: str
+    phone: str | None
+    description: str
+    impact: str
+    attachments: tuple[Attachment, ...]
+    conversation_key: str
+
+
+@dataclass
+class TwilioScriptedIntake:
+    received: list[InboundMessage] = field(default_factory=list)
+    processed: list[InboundMessage] = field(default_factory=list)
+    failures: list[tuple[str, str, ChannelError]] = field(default_factory=list)
+    tickets: list[ScriptedTicket] = field(default_factory=list)
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _replies: dict[str, list[Reply]] = field(default_factory=dict)
+    _next: int = 123
+
+    async def receive(self, message: InboundMessage) -> bool:
+        key = message.idempotency_key
+        if key and any(m.idempotency_key == key for m in self.received):
+            return False
+        self.received.append(message)
+        return True
+
+    async def process(self, message: InboundMessage) -> list[Reply]:
+        self.processed.append(message)
+        replies = self._script(message)
+        if message.idempotency_key:
+            self._replies[message.idempotency_key] = replies
+        return replies
+
+    async def handle(self, message: InboundMessage) -> IntakeResult:
+        if not await self.receive(message):
+            return IntakeResult(list(self._replies.get(message.idempotency_key or "", [])), duplicate=True)
+        return IntakeResult(await self.process(message), duplicate=False)
+
+    async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
+                              error: ChannelError) -> None:
+        self.failures.append((channel, address, error))
+
+    # ------------------------------------------------------------ the script
+
+    def _ticket(self, message: InboundMessage, description: str, impact: str,
+                attachments: tuple[Attachment, ...]) -> Reply:
+        ref = f"INC-{self._next:06d}"
+        self._next += 1
+        self.tickets.append(ScriptedTicket(ref, message.channel, message.sender.phone, description, impact,
+                                           attachments, message.conversation_key))
+        self.drafts.pop(message.conversation_key, None)
+        return Reply(f"Ticket {ref} created.", ticket=ref, kind="ticket")
+
+    def _script(self, message: InboundMessage) -> list[Reply]:
+        text = message.text.strip()
+        if text.lower() == "status":
+            mine = [t for t in self.tickets if message.sender.phone and t.phone == message.sender.phone]
+            if not mine:
+                return [Reply("You have no open tickets.")]
+            return [Reply(f"{t.reference}: open", ticket=t.reference) for t in mine]
+        key = message.conversation_key
+        draft = self.drafts.get(key)
+        if not text and not message.option_id and message.attachments:  # like the engine: attach, re-ask
+            if draft is None:
+                self.drafts[key] = {"description": "", "attachments": message.attachments}
+                return [Reply("Got the file. What is it about?")]
+            draft["attachments"] = tuple(draft["attachments"]) + message.attachments
+            return [Reply("Got the file."), Reply("Who is affected?", options=IMPACT, kind="question")]
+        if message.option_id == "cmd:human":  # file what is known now, flagged for a person
+            if draft is None or not draft["description"]:
+                return [Reply("A person will help you. What is it about?")]
+            return [self._ticket(message, draft["description"], "individual", tuple(draft["attachments"]))]
+        if draft is None or not draft["description"]:
+            earlier = tuple(draft["attachments"]) if draft else ()
+            self.drafts[message.conversation_key] = {"description": text,
+                                                     "attachments": earlier + message.attachments}
+            return [Reply("Thanks, I got it."),
+                    Reply("Who is affected?", options=IMPACT, kind="question")]
+        said = text.lower()
+        impact = message.option_id or next(
+            (o.id for o in IMPACT if said and (o.label.lower() in said or o.id == said)), None)
+        if impact is None:
+            return [Reply("Please pick one of the options.", options=IMPACT, kind="question")]
+        return [self._ticket(message, draft["description"], impact, tuple(draft["attachments"]))]
