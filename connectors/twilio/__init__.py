@@ -9,22 +9,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-
-from fastapi import APIRouter
+from typing import TYPE_CHECKING
 
 from connectors.base import ConnectorContext, Mounted
-from connectors.twilio.client import TwilioClient
-from connectors.twilio.messaging import TwilioMessaging
 from connectors.twilio.settings import TwilioSettings, load_settings
-from connectors.twilio.state import ContactState
-from connectors.twilio.voice import TwilioVoice
-from connectors.twilio.webhook import SignedForm
 
-__all__ = ["TwilioMessaging", "TwilioSettings", "TwilioVoice", "build", "mount"]
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from connectors.twilio.messaging import TwilioMessaging
+    from connectors.twilio.voice import TwilioVoice
+
+__all__ = ["TwilioSettings", "build", "mount"]
 
 
 def build(ctx: ConnectorContext, settings: TwilioSettings) -> tuple[TwilioMessaging, TwilioVoice, APIRouter]:
-    """The connector's parts, for callers (tests, benchmarks) that want to reach them directly."""
+    """The connector's parts, for callers (tests, benchmarks) that want to reach them directly.
+
+    The SDK modules are imported here, not at package import: an unconfigured channel costs no start-up time.
+    """
+    from fastapi import APIRouter
+
+    from connectors.twilio.client import TwilioClient
+    from connectors.twilio.messaging import TwilioMessaging
+    from connectors.twilio.state import ContactState
+    from connectors.twilio.voice import TwilioVoice
+    from connectors.twilio.webhook import SignedForm
+
     client = TwilioClient(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base)
     state = ContactState(ctx.data_dir / "twilio" / "contacts.sqlite3")
     form = SignedForm(settings.twilio_auth_token, settings.public_url)
@@ -52,5 +63,5 @@ def mount(ctx: ConnectorContext, env: Mapping[str, str] | None = None) -> Mounte
         await messaging.client.close()
         messaging.state.close()
 
-    return Mounted(name="twilio", channels=TwilioMessaging.channels, router=router, outbound=messaging,
+    return Mounted(name="twilio", channels=type(messaging).channels, router=router, outbound=messaging,
                    stop=stop)

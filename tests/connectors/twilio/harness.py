@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from twilio.request_validator import RequestValidator
 
 from connectors.base import Mounted
-from connectors.twilio import TwilioMessaging
+from connectors.twilio.messaging import TwilioMessaging
 from tests.connectors.twilio.fake_twilio import FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32
