@@ -1,0 +1,246 @@
+"""The e-mail desk: the one path every inbound mail takes (SMTP listener and IMAP poller alike), and the
+one path every outbound mail takes (answers to mail and agent pushes).
+
+Inbound: parse -> keep the raw .eml and the attachments under the data dir -> ``intake.receive`` (durable,
+de-duplicated by Message-ID) -> answered in a tracked background task, unless the mail must never be
+answered (auto-replies, bounces, list mail, our own mail coming back, or an auto-responder repeating itself:
+the loop guard). Outbound: per-address hourly cap, threading headers, retries on transient relay errors,
+and ``intake.delivery_failed`` when it finally fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Coroutine, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.base import ChannelError, ConnectorContext, resolve_numbered_answer, with_retries
+from connectors.email.parse import CHANNEL, MailPart, MalformedMail, ParsedMail, parse_mail, to_inbound
+from connectors.email.render import make_message_id, render
+from connectors.email.settings import EmailSettings
+from connectors.email.smtp_out import SmtpSender
+from connectors.email.state import MailState, Thread
+from dialog.messages import Attachment, InboundMessage, Option, Reply
+
+log = logging.getLogger(__name__)
+
+LOOP_WINDOW_S = 30 * 24 * 3600  # an identical text from the same address is answered once in this window
+_MIN_DIGEST_CHARS = 20  # short answers ("yes", "2") repeat legitimately
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _digest(text: str) -> str | None:
+    norm = re.sub(r"\d+", "0", " ".join(text.lower().split()))
+    return hashlib.sha256(norm.encode()).hexdigest() if len(norm) >= _MIN_DIGEST_CHARS else None
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).strip(" .!?\t")
+
+
+def match_option(text: str, options: Sequence[Option]) -> str | None:
+    """An answer by number ("2", "2.") or by words (the label or id, any case or accent) -> option id."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    found = resolve_numbered_answer(first, options)
+    if found:
+        return found
+    answer = _fold(first)
+    for opt in options:
+        if answer and answer in (_fold(opt.label), _fold(opt.id)):
+            return opt.id
+    return None
+
+
+class EmailDesk:
+    channel = CHANNEL
+
+    def __init__(self, ctx: ConnectorContext, settings: EmailSettings, *, sender: SmtpSender | None = None,
+                 state: MailState | None = None, retry_attempts: int = 4,
+                 retry_base_delay: float = 1.0) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.address = settings.mail_address
+        self.root = ctx.data_dir / "email"
+        self.attachments_root = ctx.data_dir / "attachments" / CHANNEL
+        self.state = state or MailState(self.root / "state.sqlite3")
+        self.sender = sender or SmtpSender(
+            settings.smtp_out_host, settings.smtp_out_port, user=settings.smtp_out_user,
+            password=settings.smtp_out_password, starttls=settings.smtp_out_starttls)
+        self.retry_attempts = retry_attempts
+        self.retry_base_delay = retry_base_delay
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- inbound ---
+    def accepts(self, recipient: str) -> bool:
+        """The desk's address, or a plus-address of it (helpdesk+vip@...)."""
+        local, _, domain = recipient.strip("<> ").lower().partition("@")
+        desk_local, _, desk_domain = self.address.partition("@")
+        return domain == desk_domain and local.split("+", 1)[0] == desk_local
+
+    async def ingest(self, raw: bytes, *, envelope_from: str | None = None, source: str = "smtp",
+                     truncated: bool = False) -> bool:
+        """Record one mail (and schedule its answer). False when it was a redelivery. Raises MalformedMail
+        when it has no sender; anything else raised means "not recorded, try again"."""
+        try:  # a 30 MB mail takes a while to decode: not on the event loop
+            mail = await asyncio.to_thread(parse_mail, raw, desk_address=self.address,
+                                           envelope_from=envelope_from)
+        except MalformedMail:
+            path = await asyncio.to_thread(self._store_raw, raw, "rejected")
+            log.warning("e-mail without sender kept at %s, not recorded", path)
+            raise
+        raw_path = await asyncio.to_thread(self._store_raw, raw, "raw")
+        attachments, too_large = await asyncio.to_thread(self._store_attachments, mail)
+        thread = await asyncio.to_thread(self.state.thread, f"{CHANNEL}:{mail.from_address}")
+        option_id = match_option(mail.text, thread.options) if thread.options and not truncated else None
+        extras: dict[str, object] = {"raw_path": str(raw_path), "source": source}
+        if too_large:
+            extras["attachments_too_large"] = too_large
+        if truncated:
+            extras["message_too_large"] = True
+        digest = _digest(mail.text)
+        if mail.no_reply_reason is None and digest and await asyncio.to_thread(
+                self.state.answered_before, mail.from_address, digest, LOOP_WINDOW_S):
+            extras.update(no_reply=True, no_reply_reason="repeated-content")
+        msg = to_inbound(mail, attachments=attachments, option_id=option_id, extras=extras)
+        if not await self.ctx.intake.receive(msg):
+            log.info("e-mail %s already recorded", mail.message_id)
+            return False
+        if msg.extras.get("no_reply"):
+            log.info("e-mail %s from %s recorded, not answered (%s)", mail.message_id, mail.from_address,
+                     msg.extras.get("no_reply_reason"))
+            return True
+        if digest:
+            await asyncio.to_thread(self.state.record_answered, mail.from_address, digest)
+        await asyncio.to_thread(self._remember_inbound, msg.conversation_key, mail, thread)
+        self._track(self._answer(msg, mail))
+        return True
+
+    async def deliver_smtp(self, raw: bytes, envelope_from: str | None) -> str:
+        await self.ingest(raw, envelope_from=envelope_from, source="smtp")
+        return "recorded"
+
+    async def ingest_imap(self, raw: bytes, truncated: bool) -> None:
+        # A mail without sender is kept under rejected/; flag it \Seen rather than fetch it forever.
+        with contextlib.suppress(MalformedMail):
+            await self.ingest(raw, source="imap", truncated=truncated)
+
+    def _store_raw(self, raw: bytes, folder: str) -> Path:
+        digest = hashlib.sha256(raw).hexdigest()
+        path = self.root / folder / datetime.now(UTC).strftime("%Y-%m") / f"{digest}.eml"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(raw)
+            tmp.replace(path)
+        return path
+
+    def _store_attachments(self, mail: ParsedMail) -> tuple[tuple[Attachment, ...], list[str]]:
+        folder = self.attachments_root / hashlib.sha256(mail.message_id.encode()).hexdigest()[:24]
+        stored: list[Attachment] = []
+        too_large: list[str] = []
+        for i, part in enumerate(mail.attachments):
+            if len(part.data) > self.ctx.max_attachment_bytes:
+                too_large.append(part.name)
+                stored.append(Attachment(part.name, part.content_type, len(part.data)))
+                continue
+            stored.append(Attachment(part.name, part.content_type, len(part.data),
+                                     path=str(self._write_part(folder, i, part))))
+        return tuple(stored), too_large
+
+    @staticmethod
+    def _write_part(folder: Path, index: int, part: MailPart) -> Path:
+        name = _SAFE_NAME.sub("_", part.name).strip("._") or "attachment"
+        path = folder / f"{index:02d}-{name[:100]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(part.data)
+        return path
+
+    def _remember_inbound(self, key: str, mail: ParsedMail, thread: Thread) -> None:
+        """The user's mail is what our next mail answers: in the conversation, and on its ticket if any."""
+        own_id = None if mail.message_id.startswith("sha256:") else mail.message_id
+        refs = [*mail.references, *([own_id] if own_id else [])]
+        ticket = mail.ticket_ref or (thread.ticket if mail.threaded else None)  # a new mail: a new thread
+        self.state.save_thread(key, replace(thread, subject=mail.subject or thread.subject,
+                                            last_message_id=own_id, references=refs, ticket=ticket))
+        if ticket:
+            self.state.save_thread(f"ticket:{ticket}", Thread(subject=mail.subject, last_message_id=own_id,
+                                                              references=refs, ticket=ticket))
+
+    # --- answering ---
+    def _track(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the answers in flight (stop, and tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _answer(self, msg: InboundMessage, mail: ParsedMail) -> None:
+        try:
+            replies = await self.ctx.intake.process(msg)
+        except Exception:
+            log.exception("processing e-mail %s failed", mail.message_id)
+            return
+        if not replies:
+            return
+        try:
+            await self.send_replies(mail.from_address, replies, auto="auto-replied",
+                                    ticket=mail.ticket_ref)
+        except ChannelError as exc:
+            await self.ctx.intake.delivery_failed(msg, CHANNEL, mail.from_address, exc)
+
+    # --- outbound ---
+    async def send_replies(self, address: str, replies: Sequence[Reply], *, auto: str | None,
+                           ticket: str | None = None, keep_options: bool = False) -> None:
+        """One mail with all replies, threaded on the ticket's mails when we know them, else on the
+        conversation's last mail; raises ChannelError when it cannot go."""
+        key = f"{CHANNEL}:{address}"
+        conversation = await asyncio.to_thread(self.state.thread, key)
+        ticket = next((r.ticket for r in replies if r.ticket), None) or ticket
+        on_ticket = await asyncio.to_thread(self.state.thread, f"ticket:{ticket}") if ticket else None
+        thread = on_ticket if on_ticket is not None and on_ticket.subject else conversation
+        sent = await asyncio.to_thread(self.state.sends_since, address, time.time() - 3600)
+        if sent >= self.settings.mail_send_cap_per_hour:
+            raise ChannelError(f"hourly send cap ({self.settings.mail_send_cap_per_hour}) reached for this "
+                               "address; mail not sent", retryable=False, status=None)
+        message_id = make_message_id(self.settings.domain, ticket)
+        mail = render(replies, desk_address=self.address, desk_name=self.settings.mail_display_name,
+                      to=address, subject=thread.subject, ticket=ticket, in_reply_to=thread.last_message_id,
+                      references=thread.references, auto=auto, message_id=message_id)
+
+        async def attempt() -> None:
+            await self.sender.send(mail, self.address, [address])
+
+        await with_retries(attempt, attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+        await asyncio.to_thread(self.state.record_send, address)
+        options = next((list(r.options) for r in reversed(replies) if r.options), [])
+        if not options and keep_options:  # an agent's comment does not cancel a pending question
+            options = conversation.options
+        ours = message_id.strip("<>")
+        await asyncio.to_thread(self.state.save_thread, key, replace(
+            conversation, references=[*conversation.references, ours], ticket=ticket or conversation.ticket,
+            options=options))
+        if ticket:
+            await asyncio.to_thread(self.state.save_thread, f"ticket:{ticket}", replace(
+                thread, references=[*thread.references, ours], ticket=ticket, options=[]))
+
+    async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
+        """Outbound port: agent replies and status changes pushed to the requester's mailbox."""
+        channel, _, address = conversation_key.partition(":")
+        if channel != CHANNEL or "@" not in address:
+            raise ChannelError(f"not an e-mail conversation: {conversation_key!r}", retryable=False)
+        automatic = all(r.kind in ("notice", "csat") for r in replies)
+        await self.send_replies(address, replies, auto="auto-generated" if automatic else None, ticket=ticket,
+                                keep_options=True)
