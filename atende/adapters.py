@@ -23,21 +23,36 @@ def slugify(label: str) -> str:
 
 
 def _requester(identity: Identity) -> RequesterIdentity:
-    return RequesterIdentity(channel=identity.channel, address=identity.native_id,
-                             display_name=identity.display_name, email=identity.email, phone=identity.phone)
+    return RequesterIdentity(
+        channel=identity.channel,
+        address=identity.native_id,
+        display_name=identity.display_name,
+        email=identity.email,
+        phone=identity.phone,
+    )
 
 
 def summary(t: Ticket) -> TicketSummary:
     return TicketSummary(
-        reference=t.reference, title=t.title, status=t.status, priority=t.priority, category=t.category,
-        type=t.type, channel=t.channel, created_at=t.created_at, resolution_due=t.resolution_due,
-        first_response_due=t.first_response_due, needs_human=t.needs_human,
+        reference=t.reference,
+        title=t.title,
+        status=t.status,
+        priority=t.priority,
+        category=t.category,
+        type=t.type,
+        channel=t.channel,
+        created_at=t.created_at,
+        resolution_due=t.resolution_due,
+        first_response_due=t.first_response_due,
+        needs_human=t.needs_human,
     )
 
 
 def _attachments(items: Sequence[Attachment]) -> list[NewAttachment]:
-    return [NewAttachment(name=a.name, content_type=a.content_type, size=a.size, path=a.path, url=a.url)
-            for a in items]
+    return [
+        NewAttachment(name=a.name, content_type=a.content_type, size=a.size, path=a.path, url=a.url)
+        for a in items
+    ]
 
 
 def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
@@ -47,16 +62,34 @@ def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
         classification = {"model_version": c.model_version}
         for head in ("category", "type", "priority"):
             p = getattr(c, head)
-            classification[head] = {"label": p.label, "confidence": round(p.confidence, 4),
-                                    "top": [[lbl, round(prob, 4)] for lbl, prob in p.top]}
+            classification[head] = {
+                "label": p.label,
+                "confidence": round(p.confidence, 4),
+                "top": [[lbl, round(prob, 4)] for lbl, prob in p.top],
+            }
     return NewTicket(
-        title=draft.title, description=draft.description, category=draft.category, type=draft.type,
-        impact=draft.impact, urgency=draft.urgency, channel=draft.channel, requester=_requester(draft.requester),
-        conversation_key=draft.conversation_key, language=draft.language, answers=dict(draft.answers),
+        title=draft.title,
+        description=draft.description,
+        category=draft.category,
+        type=draft.type,
+        impact=draft.impact,
+        urgency=draft.urgency,
+        channel=draft.channel,
+        requester=_requester(draft.requester),
+        conversation_key=draft.conversation_key,
+        language=draft.language,
+        answers=dict(draft.answers),
         classification=classification,
         transcript=[(line.direction, line.text, line.at) for line in draft.transcript],
-        attachments=_attachments(draft.attachments), kb_article_id=draft.kb_article_id, status=status,
+        attachments=_attachments(draft.attachments),
+        kb_article_id=draft.kb_article_id,
+        status=status,
     )
+
+
+#: How many identities the adapter remembers as already linked before it starts over (a bound, not a cache
+#: policy: forgetting only costs one idempotent upsert).
+_LINKED_MAX = 10_000
 
 
 class TicketServiceAdapter:
@@ -65,6 +98,31 @@ class TicketServiceAdapter:
 
     def __init__(self, store: TicketStore) -> None:
         self.store = store
+        self._linked: set[tuple[str, str, str | None, str | None]] = set()
+
+    def _link(self, requester: Identity) -> None:
+        """Attach an identity that carries verified contact data to the person it belongs to, before any
+        lookup. ticket_core links identities when a ticket is filed; without this, someone who filed by
+        e-mail and then writes on Slack (same verified profile address) would not see their tickets
+        until they filed a new one. Identities without contact data have nothing to link by: no write."""
+        if not (requester.email or requester.phone):
+            return
+        key = (requester.channel, requester.native_id, requester.email, requester.phone)
+        if key in self._linked:
+            return
+        try:
+            self.store.upsert_person(
+                requester.channel,
+                requester.native_id,
+                requester.display_name,
+                requester.email,
+                requester.phone,
+            )
+        except TicketError:
+            return  # a malformed address links nothing; the identity stays a stranger
+        if len(self._linked) >= _LINKED_MAX:
+            self._linked.clear()
+        self._linked.add(key)
 
     async def create_ticket(self, draft: TicketDraft) -> TicketSummary:
         return summary(await asyncio.to_thread(self.store.create_ticket, _new_ticket(draft, "new")))
@@ -74,15 +132,25 @@ class TicketServiceAdapter:
         return summary(await asyncio.to_thread(self.store.create_ticket, new))
 
     def _own(self, reference: str, requester: Identity) -> Ticket | None:
+        self._link(requester)
         return self.store.get_for_requester(reference.upper(), requester.channel, requester.native_id)
 
-    async def add_message(self, reference: str, requester: Identity, text: str,
-                          attachments: Sequence[Attachment] = ()) -> TicketSummary | None:
+    async def add_message(
+        self, reference: str, requester: Identity, text: str, attachments: Sequence[Attachment] = ()
+    ) -> TicketSummary | None:
         def run() -> Ticket | None:
-            if self._own(reference, requester) is None:
-                return None
-            return self.store.add_message(reference.upper(), "in", text, requester.channel,
-                                          f"requester:{requester.key}", _attachments(attachments))
+            own = self._own(reference, requester)
+            if own is None or own.status == "closed":
+                return None  # closed is final: the engine then treats the message as a new report
+            return self.store.add_message(
+                reference.upper(),
+                "in",
+                text,
+                requester.channel,
+                f"requester:{requester.key}",
+                _attachments(attachments),
+            )
+
         t = await asyncio.to_thread(run)
         return summary(t) if t else None
 
@@ -94,15 +162,18 @@ class TicketServiceAdapter:
         return summary(t) if t else None
 
     async def list_open_tickets(self, requester: Identity) -> list[TicketSummary]:
-        rows = await asyncio.to_thread(self.store.list_tickets, requester=(requester.channel, requester.native_id),
-                                       open_only=True)
-        return [summary(t) for t in rows]
+        def run() -> list[Ticket]:
+            self._link(requester)
+            return self.store.list_tickets(requester=(requester.channel, requester.native_id), open_only=True)
+
+        return [summary(t) for t in await asyncio.to_thread(run)]
 
     async def close_ticket(self, reference: str, requester: Identity) -> TicketSummary | None:
         def run() -> Ticket | None:
             if self._own(reference, requester) is None:
                 return None
             return self.store.transition(reference.upper(), "closed", f"requester:{requester.key}")
+
         try:
             t = await asyncio.to_thread(run)
         except TicketError:
@@ -111,10 +182,12 @@ class TicketServiceAdapter:
 
     async def request_human(self, reference: str, requester: Identity) -> TicketSummary | None:
         def run() -> Ticket | None:
-            if self._own(reference, requester) is None:
-                return None
+            own = self._own(reference, requester)
+            if own is None or not own.is_open:
+                return own  # nobody works a finished ticket: the engine sees its status and files anew
             self.store.flag_human(reference.upper(), f"requester:{requester.key}")
             return self.store.get(reference.upper())
+
         t = await asyncio.to_thread(run)
         return summary(t) if t else None
 
@@ -122,13 +195,18 @@ class TicketServiceAdapter:
         def run() -> None:
             if self._own(reference, requester) is not None:
                 self.store.set_csat(reference.upper(), score, comment)
+
         await asyncio.to_thread(run)
 
     async def reopen_ticket(self, reference: str, requester: Identity) -> TicketSummary | None:
         def run() -> Ticket | None:
-            if self._own(reference, requester) is None:
+            own = self._own(reference, requester)
+            if own is None or own.is_open:
+                # Only a resolution is reopened: moving a ticket someone works on back to "open" would
+                # hand it back to the queue behind the agent's back.
                 return None
             return self.store.transition(reference.upper(), "open", f"requester:{requester.key}")
+
         try:
             t = await asyncio.to_thread(run)
         except TicketError:

@@ -54,8 +54,9 @@ def router(runtime: Runtime) -> APIRouter:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(status_code=401, detail="missing bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status_code=401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
         if not hmac.compare_digest(token.encode(), runtime.api_token.encode()):
             raise HTTPException(status_code=403, detail="invalid token")
         return request.headers.get("x-atende-agent", "agent")
@@ -65,12 +66,23 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.get("")
     async def list_tickets(
-        status: str | None = None, channel: str | None = None, category: str | None = None,
-        q: str | None = Query(None, max_length=200), limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0), _: str = Depends(agent),
+        status: str | None = None,
+        channel: str | None = None,
+        category: str | None = None,
+        q: str | None = Query(None, max_length=200),
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+        _: str = Depends(agent),
     ) -> dict[str, Any]:
-        tickets = await asyncio.to_thread(store.list_tickets, status=status, channel=channel,
-                                          category=category, q=q, limit=limit, offset=offset)
+        tickets = await asyncio.to_thread(
+            store.list_tickets,
+            status=status,
+            channel=channel,
+            category=category,
+            q=q,
+            limit=limit,
+            offset=offset,
+        )
         return {"tickets": [ticket_json(t) for t in tickets]}
 
     @r.get("/{ref}")

@@ -58,9 +58,16 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = b'{"detail":"request body too large"}'
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -79,8 +86,12 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             if manage_runtime:
                 await runtime.stop()
 
-    app = FastAPI(title="Atende", version="0.1.0", lifespan=lifespan,
-                  description="Conversational intake bot for IT service desks")
+    app = FastAPI(
+        title="Atende",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Conversational intake bot for IT service desks",
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

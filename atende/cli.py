@@ -13,8 +13,9 @@ import typer
 
 from atende.settings import Settings, SettingsError, load_settings
 
-app = typer.Typer(help="Atende: conversational intake bot for IT service desks.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Atende: conversational intake bot for IT service desks.", no_args_is_help=True, add_completion=False
+)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -37,8 +38,10 @@ def _runtime(settings: Settings, connectors: bool = True) -> Any:
 
 
 @app.command()
-def serve(host: Annotated[str | None, typer.Option(help="listen address (ATENDE_HTTP_HOST)")] = None,
-          port: Annotated[int | None, typer.Option(help="listen port (ATENDE_HTTP_PORT)")] = None) -> None:
+def serve(
+    host: Annotated[str | None, typer.Option(help="listen address (ATENDE_HTTP_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port (ATENDE_HTTP_PORT)")] = None,
+) -> None:
     """Run the bot server: web chat at /, agent API, channel webhooks, SMTP listener, IMAP poller."""
     import uvicorn
 
@@ -51,15 +54,22 @@ def serve(host: Annotated[str | None, typer.Option(help="listen address (ATENDE_
         typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
     typer.echo(f"Web chat: http://{settings.http_host}:{settings.http_port}/")
     try:
-        uvicorn.run(create_app(runtime), host=settings.http_host, port=settings.http_port,
-                    log_level=settings.log_level.lower(), proxy_headers=True)
+        uvicorn.run(
+            create_app(runtime),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level=settings.log_level.lower(),
+            proxy_headers=True,
+        )
     finally:
         runtime.close()
 
 
 @app.command()
-def chat(user: Annotated[str, typer.Option(help="who you are in this terminal conversation")] = "local",
-         lang: Annotated[str | None, typer.Option(help="locale hint: es, pt or en")] = None) -> None:
+def chat(
+    user: Annotated[str, typer.Option(help="who you are in this terminal conversation")] = "local",
+    lang: Annotated[str | None, typer.Option(help="locale hint: es, pt or en")] = None,
+) -> None:
     """Talk to the bot in the terminal (the same engine; options as numbered choices)."""
     from connectors.base import resolve_numbered_answer
     from dialog.messages import Identity, InboundMessage, Option
@@ -80,8 +90,14 @@ def chat(user: Annotated[str, typer.Option(help="who you are in this terminal co
                 except EOFError:
                     break
                 option_id = resolve_numbered_answer(line, options) if options else None
-                msg = InboundMessage(channel="cli", conversation_key=f"cli:{user}", sender=identity,
-                                     text="" if option_id else line, option_id=option_id, locale_hint=lang)
+                msg = InboundMessage(
+                    channel="cli",
+                    conversation_key=f"cli:{user}",
+                    sender=identity,
+                    text="" if option_id else line,
+                    option_id=option_id,
+                    locale_hint=lang,
+                )
                 result = await runtime.intake.handle(msg)
                 options = []
                 for reply in result.replies:
@@ -112,8 +128,11 @@ def prepare() -> None:
     start = time.perf_counter()
     model_dir = settings.resolved_model_dir
     if not model_dir.exists():
-        typer.echo(f"warning: no classifier model in {model_dir}; the keyword stand-in will serve "
-                   "(train one with `atende train`)", err=True)
+        typer.echo(
+            f"warning: no classifier model in {model_dir}; the keyword stand-in will serve "
+            "(train one with `atende train`)",
+            err=True,
+        )
     try:
         from atende.cli_kb import build_index
     except ImportError:

@@ -22,9 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
-    return Reply(text=data.get("text", ""), ticket=data.get("ticket"),
-                 options=tuple(Option(o["id"], o["label"]) for o in data.get("options", [])),
-                 kind=data.get("kind", "message"))
+    return Reply(
+        text=data.get("text", ""),
+        ticket=data.get("ticket"),
+        options=tuple(Option(o["id"], o["label"]) for o in data.get("options", [])),
+        kind=data.get("kind", "message"),
+    )
 
 
 class EngineIntake:
@@ -70,8 +73,9 @@ class EngineIntake:
             return IntakeResult([reply_from_json(r) for r in stored or []], duplicate=True)
         return IntakeResult(await self.process(message), duplicate=False)
 
-    async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
-                              error: ChannelError) -> None:
+    async def delivery_failed(
+        self, message: InboundMessage | None, channel: str, address: str, error: ChannelError
+    ) -> None:
         log.warning("delivery to %s:%s failed: %s", channel, address, error)
         if self.on_delivery_failed is not None:
             conv = message.conversation_key if message else f"{channel}:{address}"

@@ -15,9 +15,15 @@ DEFAULT_LANGUAGES = ("en", "es", "pt", "fr", "de", "it")
 
 
 class LinguaDetector:
-    def __init__(self, languages: Iterable[str] = DEFAULT_LANGUAGES, min_confidence: float = 0.5,
-                 min_letters: int = 4, preload: bool = False, min_margin: float = 0.1,
-                 floor: float = 0.35) -> None:
+    def __init__(
+        self,
+        languages: Iterable[str] = DEFAULT_LANGUAGES,
+        min_confidence: float = 0.5,
+        min_letters: int = 4,
+        preload: bool = False,
+        min_margin: float = 0.1,
+        floor: float = 0.35,
+    ) -> None:
         """A language is returned when its confidence reaches ``min_confidence``, or when it reaches
         ``floor`` and leads the runner-up by ``min_margin`` (short Spanish/Portuguese sentences often
         split the mass between the two and Italian)."""
@@ -37,8 +43,10 @@ class LinguaDetector:
                 if self._detector is None:
                     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-                    langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
-                             for code in self.languages]
+                    langs = [
+                        Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+                        for code in self.languages
+                    ]
                     builder = LanguageDetectorBuilder.from_languages(*langs)
                     if self._preload:
                         builder = builder.with_preloaded_language_models()

@@ -41,8 +41,11 @@ class ModelClassifier:
             await asyncio.to_thread(self._load)
             self.status = f"loaded {self.version}"
         except Exception as exc:  # a missing or refused model must not take the intake down
-            log.error("classifier model could not be loaded from %s: %s; serving the keyword stand-in",
-                      self._model_dir, exc)
+            log.error(
+                "classifier model could not be loaded from %s: %s; serving the keyword stand-in",
+                self._model_dir,
+                exc,
+            )
             self.status = f"keyword stand-in ({exc})"
 
     def start_loading(self) -> None:
@@ -73,11 +76,18 @@ class ModelClassifier:
         def pred(head: str, slug: bool = False) -> Prediction:
             h = heads[head]
             norm = slugify if slug else (lambda s: str(s).lower())
-            return Prediction(label=norm(h.label), confidence=float(h.confidence),
-                              top=tuple((norm(lbl), float(p)) for lbl, p in h.top))
+            return Prediction(
+                label=norm(h.label),
+                confidence=float(h.confidence),
+                top=tuple((norm(lbl), float(p)) for lbl, p in h.top),
+            )
 
-        return Classification(category=pred("category", slug=True), type=pred("type"),
-                              priority=pred("priority"), model_version=self.version)
+        return Classification(
+            category=pred("category", slug=True),
+            type=pred("type"),
+            priority=pred("priority"),
+            model_version=self.version,
+        )
 
 
 class SearchKnowledgeBase:
@@ -105,17 +115,27 @@ class SearchKnowledgeBase:
             self._kb.warm()
             self.status = "hybrid ready"
 
-    async def suggest(self, query: str, language: str, category: str | None = None,
-                      k: int = 3) -> list[ArticleSuggestion]:
+    async def suggest(
+        self, query: str, language: str, category: str | None = None, k: int = 3
+    ) -> list[ArticleSuggestion]:
         if self._kb is None:
             return []
         hits = await asyncio.to_thread(self._kb.search, query, language, category=category, k=k)
-        return [ArticleSuggestion(article_id=h.article_id, title=h.title, language=h.language,
-                                  summary=h.summary, score=float(h.score), body=h.body) for h in hits]
+        return [
+            ArticleSuggestion(
+                article_id=h.article_id,
+                title=h.title,
+                language=h.language,
+                summary=h.summary,
+                score=float(h.score),
+                body=h.body,
+            )
+            for h in hits
+        ]
 
-    async def record_feedback(self, article_id: str,
-                              event: Literal["shown", "accepted", "rejected", "reopened"],
-                              requester: str) -> None:
+    async def record_feedback(
+        self, article_id: str, event: Literal["shown", "accepted", "rejected", "reopened"], requester: str
+    ) -> None:
         if self._stats is not None:
             await asyncio.to_thread(self._stats.record, article_id, event, requester, datetime.now(UTC))
 

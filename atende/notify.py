@@ -20,16 +20,23 @@ log = logging.getLogger(__name__)
 
 
 class Notifier:
-    def __init__(self, tickets: Any, notify: Callable[[str, TicketEvent], Awaitable[list[Reply]]],
-                 outbounds: Mapping[str, Outbound]) -> None:
+    def __init__(
+        self,
+        tickets: Any,
+        notify: Callable[[str, TicketEvent], Awaitable[list[Reply]]],
+        outbounds: Mapping[str, Outbound],
+    ) -> None:
         self.tickets = tickets
         self.notify = notify
         self.outbounds = dict(outbounds)
 
     async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
-        await asyncio.to_thread(self.tickets.add_message, ticket.reference, "out", text, ticket.channel, actor)
-        await asyncio.to_thread(self.tickets.record_event, ticket.reference, "agent_reply",
-                                {"text": text}, actor)
+        await asyncio.to_thread(
+            self.tickets.add_message, ticket.reference, "out", text, ticket.channel, actor
+        )
+        await asyncio.to_thread(
+            self.tickets.record_event, ticket.reference, "agent_reply", {"text": text}, actor
+        )
         return await self._push(ticket, "agent_reply", text=text, author=actor)
 
     async def status_changed(self, ticket: Any) -> bool:
@@ -40,8 +47,9 @@ class Notifier:
         if not ticket.conversation_key:
             await self._record(ticket, False, "ticket has no conversation to reach the requester")
             return False
-        event = TicketEvent(kind=kind, reference=ticket.reference, status=ticket.status, text=text,
-                            author=author)
+        event = TicketEvent(
+            kind=kind, reference=ticket.reference, status=ticket.status, text=text, author=author
+        )
         replies: list[Reply] = list(await self.notify(ticket.conversation_key, event))
         if not replies:
             return False
@@ -66,8 +74,13 @@ class Notifier:
         tickets = await asyncio.to_thread(self.tickets.list_tickets, open_only=True, q=None)
         for t in tickets:
             if t.conversation_key == conversation_key:
-                await asyncio.to_thread(self.tickets.record_event, t.reference, "notification_failed",
-                                        {"channel": channel, "error": error}, "bot")
+                await asyncio.to_thread(
+                    self.tickets.record_event,
+                    t.reference,
+                    "notification_failed",
+                    {"channel": channel, "error": error},
+                    "bot",
+                )
 
     async def _record(self, ticket: Any, ok: bool, error: str, kind: str = "", text: str = "") -> None:
         payload = {"channel": ticket.channel, "kind": kind}
@@ -75,5 +88,10 @@ class Notifier:
             payload["text"] = text
         else:
             payload["error"] = error
-        await asyncio.to_thread(self.tickets.record_event, ticket.reference,
-                                "notification_sent" if ok else "notification_failed", payload, "bot")
+        await asyncio.to_thread(
+            self.tickets.record_event,
+            ticket.reference,
+            "notification_sent" if ok else "notification_failed",
+            payload,
+            "bot",
+        )

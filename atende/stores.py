@@ -147,7 +147,9 @@ class SqlConversationStore:
         if msg.idempotency_key is None:
             return
         with self.engine.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.idempotency_key == msg.idempotency_key).values(status=status))
+            conn.execute(
+                update(inbox).where(inbox.c.idempotency_key == msg.idempotency_key).values(status=status)
+            )
 
     def inbox_count(self, conversation_key: str | None = None) -> int:
         q = select(inbox.c.id)
@@ -158,8 +160,13 @@ class SqlConversationStore:
 
     def inbox_rows(self, conversation_key: str) -> list[Mapping[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(inbox).where(inbox.c.conversation_key == conversation_key)
-                                .order_by(inbox.c.id)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(inbox).where(inbox.c.conversation_key == conversation_key).order_by(inbox.c.id)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     # --- ConversationStore port -----------------------------------------------------------------------------
@@ -171,25 +178,33 @@ class SqlConversationStore:
             row = conn.execute(select(conversations.c.state).where(conversations.c.key == key)).first()
         return dict(row[0]) if row else None
 
-    def save_sync(self, key: str, state: dict[str, Any], message_key: str | None,
-                  replies: list[dict[str, Any]] | None) -> None:
+    def save_sync(
+        self, key: str, state: dict[str, Any], message_key: str | None, replies: list[dict[str, Any]] | None
+    ) -> None:
         now = datetime.now(UTC)
         state = _jsonable(state)
         with self.engine.begin() as conn:
-            res = conn.execute(update(conversations).where(conversations.c.key == key)
-                               .values(state=state, updated_at=now))
+            res = conn.execute(
+                update(conversations).where(conversations.c.key == key).values(state=state, updated_at=now)
+            )
             if res.rowcount == 0:
                 conn.execute(insert(conversations).values(key=key, state=state, updated_at=now))
             if message_key is not None:
-                conn.execute(insert(processed).values(message_key=message_key,
-                                                      replies=_jsonable(replies or []), at=now))
-                conn.execute(update(inbox).where(inbox.c.idempotency_key == message_key)
-                             .values(status="processed"))
+                conn.execute(
+                    insert(processed).values(
+                        message_key=message_key, replies=_jsonable(replies or []), at=now
+                    )
+                )
+                conn.execute(
+                    update(inbox).where(inbox.c.idempotency_key == message_key).values(status="processed")
+                )
         self._cache[key] = state
 
     def processed_sync(self, message_key: str) -> list[dict[str, Any]] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(processed.c.replies).where(processed.c.message_key == message_key)).first()
+            row = conn.execute(
+                select(processed.c.replies).where(processed.c.message_key == message_key)
+            ).first()
         return list(row[0]) if row else None
 
     async def load(self, key: str) -> dict[str, Any] | None:
@@ -197,14 +212,19 @@ class SqlConversationStore:
             return self.load_sync(key)
         return await asyncio.to_thread(self.load_sync, key)
 
-    async def save(self, key: str, state: dict[str, Any], message_key: str | None = None,
-                   replies: list[dict[str, Any]] | None = None) -> None:
+    async def save(
+        self,
+        key: str,
+        state: dict[str, Any],
+        message_key: str | None = None,
+        replies: list[dict[str, Any]] | None = None,
+    ) -> None:
         await asyncio.to_thread(self.save_sync, key, state, message_key, replies)
 
     async def processed(self, message_key: str) -> list[dict[str, Any]] | None:
         return await asyncio.to_thread(self.processed_sync, message_key)
 
-    # --- web outbox (pushes to web-chat users who poll) ---------------------------------------------------------
+    # --- web outbox (pushes to web-chat users who poll) ---
     def push_sync(self, conversation_key: str, replies: list[dict[str, Any]]) -> None:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
@@ -213,8 +233,11 @@ class SqlConversationStore:
 
     def pop_sync(self, conversation_key: str) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:
-            rows = conn.execute(select(outbox.c.id, outbox.c.reply).where(
-                outbox.c.conversation_key == conversation_key).order_by(outbox.c.id)).all()
+            rows = conn.execute(
+                select(outbox.c.id, outbox.c.reply)
+                .where(outbox.c.conversation_key == conversation_key)
+                .order_by(outbox.c.id)
+            ).all()
             if rows:
                 conn.execute(delete(outbox).where(outbox.c.id.in_([r[0] for r in rows])))
         return [dict(r[1]) for r in rows]

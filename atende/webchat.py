@@ -90,8 +90,9 @@ class WebOutbound:
         self._runtime = runtime
 
     async def send(self, conversation_key: str, replies: Any, ticket: str | None = None) -> None:
-        await asyncio.to_thread(self._runtime.conv_store.push_sync, conversation_key,
-                                [r.to_json() for r in replies])
+        await asyncio.to_thread(
+            self._runtime.conv_store.push_sync, conversation_key, [r.to_json() for r in replies]
+        )
 
 
 def not_found(ref: str) -> HTTPException:

@@ -60,12 +60,22 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line, sep, *body])
 
 
-def start_server(args: list[str], port: int, env: dict[str, str] | None = None,
-                 health: str = "/healthz", timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], float]:
+def start_server(
+    args: list[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    health: str = "/healthz",
+    timeout: float = 60.0,
+) -> tuple[subprocess.Popen[bytes], float]:
     """Start a server process and return it with the seconds until it accepted its first request."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=REPO)
+    proc = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
     while time.perf_counter() - t0 < timeout:
         try:
             if httpx.get(f"http://127.0.0.1:{port}{health}", timeout=0.5).status_code < 500:

@@ -160,7 +160,15 @@ class Aftercare:
         reopened = await d.tickets.reopen_ticket(ref, turn.requester)
         st.csat = None
         if reopened is None:
-            d.say(turn, "ticket_not_found", ref=ref)
+            # Not reopened: unknown (or someone else's), still open (nothing to reopen), or closed for good.
+            known = await d.tickets.get_ticket(ref, turn.requester)
+            if known is None:
+                d.say(turn, "ticket_not_found", ref=ref)
+            elif known.status not in CLOSED_STATUSES:
+                st.active_ticket = known.reference
+                d.emit(turn, self._line(turn, known), ticket=known.reference)
+            else:
+                d.say(turn, "close_already", ref=ref, ticket=ref)
             return
         st.active_ticket = ref
         d.say(turn, "reopened", ref=ref, ticket=ref)

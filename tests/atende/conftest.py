@@ -65,10 +65,14 @@ class Chat:
 @pytest.fixture()
 def settings_factory(tmp_path: Path) -> Any:
     def make(**overrides: Any) -> Any:
-        base: dict[str, Any] = {"data_dir": tmp_path / "data", "api_token": "agent-token-for-tests",
-                                "use_keyword_standins": True}
+        base: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "api_token": "agent-token-for-tests",
+            "use_keyword_standins": True,
+        }
         base.update(overrides)
         return load_settings(**base)
+
     return make
 
 
@@ -82,9 +86,10 @@ async def runtime(settings_factory: Any) -> AsyncIterator[Runtime]:
 @pytest.fixture()
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://atende.test"
-    ) as c:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://atende.test") as c,
+    ):
         yield c
 
 

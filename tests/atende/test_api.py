@@ -20,8 +20,9 @@ async def test_no_token_is_401_and_wrong_token_403(client: httpx.AsyncClient) ->
     assert r.status_code == 401
 
 
-async def test_ticket_from_chat_is_listed_with_its_events(chat: Chat, client: httpx.AsyncClient,
-                                                         agent_headers: dict[str, str]) -> None:
+async def test_ticket_from_chat_is_listed_with_its_events(
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str]
+) -> None:
     ref = await chat.report("My laptop cannot connect to the VPN since this morning, error 809")
     assert ref and ref.startswith("INC-")
     r = await client.get("/api/tickets", headers=agent_headers)
@@ -36,16 +37,19 @@ async def test_ticket_from_chat_is_listed_with_its_events(chat: Chat, client: ht
     kinds = [e["kind"] for e in r.json()["events"]]
     assert "classified" in kinds and "message_in" in kinds
     assert (await client.get("/api/tickets?channel=email", headers=agent_headers)).json()["tickets"] == []
-    assert (await client.get("/api/tickets?q=VPN", headers=agent_headers)).json()["tickets"][0]["reference"] == ref
+    assert (await client.get("/api/tickets?q=VPN", headers=agent_headers)).json()["tickets"][0][
+        "reference"
+    ] == ref
     assert (await client.get("/api/tickets/INC-999999", headers=agent_headers)).status_code == 404
 
 
-async def test_patch_records_corrections_and_refuses_invalid_moves(chat: Chat, client: httpx.AsyncClient,
-                                                                  agent_headers: dict[str, str],
-                                                                  runtime: Runtime) -> None:
+async def test_patch_records_corrections_and_refuses_invalid_moves(
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime
+) -> None:
     ref = await chat.report("The printer on floor 2 prints blank pages")
-    r = await client.patch(f"/api/tickets/{ref}", json={"category": "technical_support", "priority": "P2"},
-                           headers=agent_headers)
+    r = await client.patch(
+        f"/api/tickets/{ref}", json={"category": "technical_support", "priority": "P2"}, headers=agent_headers
+    )
     assert r.status_code == 200, r.text
     assert r.json()["category"] == "technical_support" and r.json()["priority"] == "P2"
     rows = runtime.tickets.training_rows()
@@ -61,10 +65,12 @@ async def test_patch_records_corrections_and_refuses_invalid_moves(chat: Chat, c
 
 
 async def test_agent_reply_and_resolution_reach_the_web_user_then_csat(
-        chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime) -> None:
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime
+) -> None:
     ref = await chat.report("No puedo abrir el correo en Outlook, dice que la contraseña es incorrecta")
-    r = await client.post(f"/api/tickets/{ref}/replies", json={"text": "Hemos reiniciado tu buzón."},
-                          headers=agent_headers)
+    r = await client.post(
+        f"/api/tickets/{ref}/replies", json={"text": "Hemos reiniciado tu buzón."}, headers=agent_headers
+    )
     assert r.status_code == 201 and r.json()["delivered"] is True
     pushed = (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"]
     assert any("Hemos reiniciado tu buzón." in p["text"] for p in pushed)
@@ -85,7 +91,8 @@ async def test_agent_reply_and_resolution_reach_the_web_user_then_csat(
 
 
 async def test_push_to_a_channel_that_cannot_be_reached_is_logged(
-        chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime) -> None:
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime
+) -> None:
     ref = await chat.report("Wi-Fi keeps dropping in the meeting room")
     runtime.notifier.outbounds.pop("web")
     r = await client.post(f"/api/tickets/{ref}/replies", json={"text": "On our way"}, headers=agent_headers)
@@ -95,8 +102,9 @@ async def test_push_to_a_channel_that_cannot_be_reached_is_logged(
     assert failed and "cannot push" in failed[0].payload["error"]
 
 
-async def test_a_requester_never_reaches_another_requesters_ticket(chat: Chat, other_chat: Chat,
-                                                                    runtime: Runtime) -> None:
+async def test_a_requester_never_reaches_another_requesters_ticket(
+    chat: Chat, other_chat: Chat, runtime: Runtime
+) -> None:
     ref = await chat.report("Necesito acceso a la carpeta compartida de finanzas")
     assert ref
     events_before = len(runtime.tickets.events(ref))

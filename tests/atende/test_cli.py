@@ -32,16 +32,26 @@ def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_serve_refuses_bad_settings_with_a_message(tmp_path: Path) -> None:
-    r = subprocess.run([*ATENDE, "serve"], env=_env(tmp_path, ATENDE_DEFAULT_LANGUAGE="klingon"),
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [*ATENDE, "serve"],
+        env=_env(tmp_path, ATENDE_DEFAULT_LANGUAGE="klingon"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2
     assert "ATENDE_DEFAULT_LANGUAGE" in r.stderr
 
 
 def test_serve_prints_a_generated_token_and_answers(tmp_path: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen([*ATENDE, "serve", "--port", str(port)], env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*ATENDE, "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -60,12 +70,29 @@ def test_serve_prints_a_generated_token_and_answers(tmp_path: Path) -> None:
 
 
 def test_terminal_chat_files_a_ticket(tmp_path: Path) -> None:
-    script = "\n".join([
-        "My laptop cannot connect to the office Wi-Fi since this morning",
-        "1", "1", "1", "1", "1", "1", "2", "2", "status", "",
-    ])
-    r = subprocess.run([*ATENDE, "chat", "--user", "ana"], input=script, capture_output=True, text=True,
-                       env=_env(tmp_path, ATENDE_USE_KEYWORD_STANDINS="true"), timeout=120)
+    script = "\n".join(
+        [
+            "My laptop cannot connect to the office Wi-Fi since this morning",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "2",
+            "2",
+            "status",
+            "",
+        ]
+    )
+    r = subprocess.run(
+        [*ATENDE, "chat", "--user", "ana"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path, ATENDE_USE_KEYWORD_STANDINS="true"),
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "  1. " in r.stdout  # options as numbered choices
     assert "INC-000001" in r.stdout or "REQ-000001" in r.stdout

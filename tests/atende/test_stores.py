@@ -11,8 +11,14 @@ from dialog.messages import Identity, InboundMessage
 
 
 def _msg(mid: str | None, text: str = "hola") -> InboundMessage:
-    return InboundMessage(channel="web", conversation_key="web:abc", sender=Identity("web", "abc"), text=text,
-                          provider_message_id=mid, extras={"raw": object()})
+    return InboundMessage(
+        channel="web",
+        conversation_key="web:abc",
+        sender=Identity("web", "abc"),
+        text=text,
+        provider_message_id=mid,
+        extras={"raw": object()},
+    )
 
 
 @pytest.fixture()

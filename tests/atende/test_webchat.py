@@ -26,16 +26,20 @@ async def test_reply_shape_matches_the_contract(chat: Chat) -> None:
             assert set(o) == {"id", "label"}
 
 
-@pytest.mark.parametrize("body", [
-    b"{not json",
-    b'{"session": "short", "text": "hi"}',
-    b'{"session": "session-aaaaaaaaaaaaaaaa"}',
-    b'{"session": "session-aaaaaaaaaaaaaaaa", "text": "hi", "option": "x"}',
-    b'{"session": "session-aaaaaaaaaaaaaaaa", "text": 12}',
-    b'[]',
-])
-async def test_malformed_requests_get_a_clear_4xx_and_store_nothing(client: httpx.AsyncClient, runtime: Runtime,
-                                                                    body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"session": "short", "text": "hi"}',
+        b'{"session": "session-aaaaaaaaaaaaaaaa"}',
+        b'{"session": "session-aaaaaaaaaaaaaaaa", "text": "hi", "option": "x"}',
+        b'{"session": "session-aaaaaaaaaaaaaaaa", "text": 12}',
+        b"[]",
+    ],
+)
+async def test_malformed_requests_get_a_clear_4xx_and_store_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, body: bytes
+) -> None:
     r = await client.post("/api/chat/messages", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert isinstance(r.json()["detail"], str) and r.json()["detail"]
@@ -49,7 +53,9 @@ async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClien
     assert runtime.conv_store.inbox_count() == 0
 
 
-async def test_bad_text_gets_a_polite_reply_and_keeps_the_pending_question(chat: Chat, runtime: Runtime) -> None:
+async def test_bad_text_gets_a_polite_reply_and_keeps_the_pending_question(
+    chat: Chat, runtime: Runtime
+) -> None:
     await chat.say("Olá, o meu computador está muito lento desde ontem e não consigo trabalhar")
     pending = chat.options
     assert pending

@@ -21,8 +21,15 @@ from tests.services import free_port, require_binary
 
 pytestmark = pytest.mark.chromium
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture()
@@ -43,8 +50,9 @@ async def server(settings_factory: Any) -> AsyncIterator[tuple[str, Any]]:
     runtime.close()
 
 
-async def test_report_a_problem_in_the_browser_and_find_the_ticket(server: tuple[str, Any],
-                                                                  tmp_path: Path) -> None:
+async def test_report_a_problem_in_the_browser_and_find_the_ticket(
+    server: tuple[str, Any], tmp_path: Path
+) -> None:
     chromium = require_binary(["/usr/bin/chromium", "chromium"], "chromium", "Chromium")
     from playwright.async_api import async_playwright
 
@@ -58,8 +66,9 @@ async def test_report_a_problem_in_the_browser_and_find_the_ticket(server: tuple
         async def act(action: Any) -> None:
             before = await bots.count()
             await action()
-            await page.wait_for_function(f"document.querySelectorAll('.msg--bot').length > {before}",
-                                         timeout=30_000)
+            await page.wait_for_function(
+                f"document.querySelectorAll('.msg--bot').length > {before}", timeout=30_000
+            )
 
         async def say(text: str) -> None:
             await page.fill("#text", text)

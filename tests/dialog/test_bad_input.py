@@ -97,9 +97,10 @@ async def test_idempotent_replay_returns_the_same_replies_and_changes_nothing(de
     final = Say("sí, puede esperar", message_id="provider-42")
     first = await converse(desk, [("user", final), ("bot", contains("INC-000001"))])
     state = await desk.state()
+    log = desk.tickets.events("INC-000001")
     again = await converse(desk, [("user", final)])
     assert again.last == first.last
-    assert len(desk.tickets.tickets) == 1
+    assert len(desk.all()) == 1 and desk.tickets.events("INC-000001") == log
     assert await desk.state() == state
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from dialog.messages import Identity
 from tests.dialog.conftest import Desk
@@ -70,7 +71,7 @@ async def test_new_after_a_ticket_files_a_second_one(desk: Desk) -> None:
         ("user", "el monitor parpadea todo el tiempo"),
         ("bot", contains("¿Ves algún mensaje de error?")),
     ])
-    assert len(desk.tickets.tickets) == 1 and desk.tickets.last.messages == []
+    assert len(desk.all()) == 1 and desk.messages() == []
 
 
 async def test_cancel_mid_report_and_with_nothing_in_progress(desk: Desk) -> None:
@@ -84,7 +85,7 @@ async def test_cancel_mid_report_and_with_nothing_in_progress(desk: Desk) -> Non
     ])
     state = await desk.state()
     assert state is not None and state["draft"] is None and state["stage"] == "start"
-    assert desk.tickets.tickets == {}
+    assert desk.all() == []
 
 
 async def test_close_by_reference_by_choice_foreign_and_twice(desk: Desk) -> None:
@@ -99,7 +100,7 @@ async def test_close_by_reference_by_choice_foreign_and_twice(desk: Desk) -> Non
         ("user", "cerrar"),
         ("bot", contains("No tienes tickets abiertos para cerrar.")),
     ])
-    assert desk.tickets.last.summary.status == "closed"
+    assert desk.last().status == "closed"
     state = await desk.state()
     assert state is not None and state["active_ticket"] is None
 
@@ -109,13 +110,13 @@ async def test_close_someone_elses_ticket_is_not_found(desk: Desk) -> None:
     await converse(desk, [("user", "close INC-000001"),
                           ("bot", contains("I couldn't find ticket INC-000001"))],
                    sender=Identity("web", "intruder"))
-    assert desk.tickets.last.summary.status == "new"
+    assert desk.last().status == "new" and desk.events(kind="status_changed") == []
 
 
 async def test_human_with_an_open_ticket_flags_it(desk: Desk) -> None:
     await converse(desk, [*FILE_ES, ("user", "quiero hablar con un humano"),
                           ("bot", contains("He pedido a una persona del equipo", "INC-000001"))])
-    assert desk.tickets.last.summary.needs_human
+    assert desk.last().needs_human
 
 
 async def test_human_mid_report_files_what_is_known(desk: Desk) -> None:
@@ -125,9 +126,9 @@ async def test_human_mid_report_files_what_is_known(desk: Desk) -> None:
         ("user", "falar com atendente"),
         ("bot", contains("Abri o chamado INC-000001", "Pedi a uma pessoa da equipe")),
     ])
-    ticket = desk.tickets.last
-    assert ticket.summary.needs_human and ticket.draft.category == "technical_support"
-    assert (ticket.draft.impact, ticket.draft.urgency) == ("individual", "medium")  # safe defaults
+    ticket = desk.last()
+    assert ticket.needs_human and ticket.category == "technical_support"
+    assert (ticket.impact, ticket.urgency) == ("individual", "medium")  # safe defaults
 
 
 async def test_human_without_anything_asks_what_it_is_about(desk: Desk) -> None:
@@ -137,9 +138,9 @@ async def test_human_without_anything_asks_what_it_is_about(desk: Desk) -> None:
         ("user", "I have a problem with my payslip, the salary is wrong"),
         ("bot", contains("I've created ticket", "I've asked a person from the team")),
     ])
-    ticket = desk.tickets.last
-    assert ticket.summary.needs_human and ticket.draft.category == "human_resources"
-    assert ticket.draft.answers == {}  # no questions asked of someone who wants a person
+    ticket = desk.last()
+    assert ticket.needs_human and ticket.category == "human_resources"
+    assert ticket.answers == {}  # no questions asked of someone who wants a person
 
 
 async def test_unknown_slash_command_and_start(desk: Desk) -> None:
@@ -155,9 +156,28 @@ async def test_unknown_slash_command_and_start(desk: Desk) -> None:
 
 async def test_reopen_by_command(desk: Desk) -> None:
     await converse(desk, FILE_ES)
-    desk.tickets.set_status("INC-000001", "resolved")
+    desk.set_status("INC-000001", "resolved")
     await converse(desk, [("user", "reabrir INC-000001"), ("bot", contains("He reabierto INC-000001"))])
-    assert desk.tickets.last.summary.status == "open"
+    assert desk.last().status == "open"
+
+
+async def test_reopen_an_open_ticket_changes_nothing_and_shows_it(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    desk.set_status("INC-000001", "in_progress")  # an agent is on it: "reopen" must not hand it back
+    await converse(desk, [("user", "reabrir INC-000001"),
+                          ("bot", contains("INC-000001", "en curso"))])
+    assert desk.last().status == "in_progress"
+    assert [e.actor for e in desk.events(kind="status_changed")] == ["agent:alice"]
+
+
+async def test_reopen_after_the_ticket_was_closed_says_so(desk: Desk) -> None:
+    await converse(desk, FILE_ES)
+    desk.set_status("INC-000001", "resolved")
+    desk.clock.advance(timedelta(days=4))
+    assert desk.tickets.auto_close() == ["INC-000001"]
+    await converse(desk, [("user", "reabrir INC-000001"),
+                          ("bot", contains("El ticket INC-000001 ya está cerrado."))])
+    assert desk.last().status == "closed"
 
 
 async def test_commands_do_not_fire_inside_descriptions(make_engine: Callable[..., Desk]) -> None:

@@ -23,9 +23,11 @@ async def test_later_messages_are_added_to_the_open_ticket(desk: Desk) -> None:
         ("user", Say(attachments=(shot,))),
         ("bot", contains("Añadido a tu ticket INC-000001")),
     ])
-    ticket = desk.tickets.last
-    assert ticket.messages == [("ahora tampoco entro desde el móvil", ()), ("", (shot,))]
-    assert any("Añadido" in text for text in ticket.outbound)
+    assert desk.messages() == [("ahora tampoco entro desde el móvil", []), ("", ["screen.png"])]
+    [stored] = desk.last().attachments
+    assert (stored.name, stored.content_type, stored.size, stored.path) == (
+        "screen.png", "image/png", 1200, "/data/att/screen.png")
+    assert any("Añadido" in text for text in desk.outbound())
 
 
 async def test_quoting_my_reference_from_another_conversation(desk: Desk) -> None:
@@ -35,7 +37,23 @@ async def test_quoting_my_reference_from_another_conversation(desk: Desk) -> Non
         ("user", "Sobre INC-000001: ya reinicié el equipo y sigue igual"),
         ("bot", contains("Añadido a tu ticket INC-000001")),
     ], sender=email, conversation="web:u1:second-tab")
-    assert desk.tickets.last.messages[0][0].startswith("Sobre INC-000001")
+    assert desk.messages()[0][0].startswith("Sobre INC-000001")
+
+
+async def test_a_ticket_filed_by_email_is_reachable_from_a_chat_with_the_same_verified_address(
+        desk: Desk) -> None:
+    by_mail = Identity("email", "ana@example.com", "Ana", email="ana@example.com")
+    await converse(desk, FILE_ES, sender=by_mail)
+    on_slack = Identity("slack", "U123", "Ana", email="ana@example.com")
+    await converse(desk, [
+        ("user", "/estado"),
+        ("bot", contains("Tus tickets abiertos:", "INC-000001")),
+        ("user", "Sobre INC-000001: ahora tampoco desde el portátil"),
+        ("bot", contains("Añadido a tu ticket INC-000001")),
+    ], sender=on_slack)
+    assert desk.messages() == [("Sobre INC-000001: ahora tampoco desde el portátil", [])]
+    await converse(desk, [("user", "status"), ("bot", contains("You have no open tickets."))],
+                   sender=Identity("slack", "U999", "Eve"))
 
 
 async def test_quoting_a_foreign_reference_is_not_found_and_not_added(desk: Desk) -> None:
@@ -44,12 +62,12 @@ async def test_quoting_a_foreign_reference_is_not_found_and_not_added(desk: Desk
         ("user", "Please add this to INC-000001, it is urgent"),
         ("bot", contains("I couldn't find ticket INC-000001 among your tickets.")),
     ], sender=Identity("web", "mallory"))
-    assert desk.tickets.last.messages == []
+    assert desk.messages() == []
 
 
 async def test_message_to_a_closed_ticket_starts_a_new_report(desk: Desk) -> None:
     await converse(desk, FILE_ES)
-    desk.tickets.set_status("INC-000001", "closed")
+    desk.set_status("INC-000001", "closed")
     await converse(desk, [
         ("user", "ahora el teclado no responde"),
         ("bot", contains("El ticket INC-000001 ya no está abierto")),
@@ -114,6 +132,7 @@ async def test_idle_timeout_with_open_ticket_asks_where_a_message_goes(desk: Des
         ("user", "es un problema nuevo"),
         ("bot", contains("¿Ves algún mensaje de error?")),  # it_support, access: only the rest is asked
     ])
-    assert desk.tickets.last.messages == [("el ratón tampoco funciona", ())]
+    assert desk.ticket("INC-000001").status == "new"
+    assert desk.messages("INC-000001") == [("el ratón tampoco funciona", [])]
     state = await desk.state()
     assert state is not None and state["draft"]["description"].startswith("otra cosa")

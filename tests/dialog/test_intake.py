@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.dialog.conftest import Desk
+from datetime import timedelta
+
+from tests.dialog.conftest import START, Desk
 from tests.dialog.transcript import contains, converse, press
 
 TIME_OPTIONS = ["ans:since:today", "ans:since:yesterday", "ans:since:this_week", "ans:since:earlier"]
@@ -24,20 +26,24 @@ async def test_es_ticket_with_questions_and_inferred_answers(desk: Desk) -> None
         ("bot", contains("He creado el ticket INC-000001", "Soporte de TI", "Prioridad: P2 (alta)",
                          "Resolución prevista: 26/11/2026 17:00 UTC", "8 horas", ticket=True, kind="ticket")),
     ])
-    ticket = desk.tickets.last
-    draft = ticket.draft
-    assert (draft.category, draft.impact, draft.urgency) == ("it_support", "team", "high")
-    assert draft.language == "es"
-    assert draft.answers["system"] == "email"
-    assert draft.answers["error_message"] == "skipped"
-    assert draft.answers["since"] == "2026-11-25"
-    assert draft.title == "hola, no puedo entrar al correo"
-    assert draft.classification is not None and draft.classification.model_version == "keyword-standin-1"
-    assert draft.conversation_key == "web:u1" and draft.channel == "web"
-    said = [line.text for line in draft.transcript if line.direction == "in"]
+    ticket = desk.last()
+    assert (ticket.reference, ticket.status, ticket.priority) == ("INC-000001", "new", "P2")
+    assert (ticket.category, ticket.impact, ticket.urgency) == ("it_support", "team", "high")
+    assert ticket.resolution_due == START + timedelta(hours=8)
+    assert ticket.language == "es"
+    assert ticket.answers["system"] == "email"
+    assert ticket.answers["error_message"] == "skipped"
+    assert ticket.answers["since"] == "2026-11-25"
+    assert ticket.title == "hola, no puedo entrar al correo"
+    assert ticket.classification is not None and ticket.classification["model_version"] == "keyword-standin-1"
+    assert ticket.classification["category"]["label"] == "it_support"
+    assert ticket.conversation_key == "web:u1" and ticket.channel == "web"
+    assert ticket.requester.display_name == "Ana"
+    said = [text for direction, text in desk.transcript() if direction == "in"]
     assert said == ["hola, no puedo entrar al correo", "no", "desde ayer", "mi equipo", "no, estoy bloqueado"]
-    assert any("¿A quién afecta" in line.text for line in draft.transcript if line.direction == "out")
-    assert ticket.outbound and "INC-000001" in ticket.outbound[0]
+    assert any("¿A quién afecta" in text for direction, text in desk.transcript() if direction == "out")
+    outbound = desk.outbound()
+    assert outbound and "INC-000001" in outbound[0]
     assert desk.kb.events == []  # no article matched: straight to the ticket
 
 
@@ -59,10 +65,12 @@ async def test_pt_deflection_yes_records_self_service(desk: Desk) -> None:
         ("user", "sim, funcionou"),
         ("bot", contains("que bom que resolveu", "INC-000001", ticket=True)),
     ])
-    ticket = desk.tickets.last
-    assert ticket.summary.status == "self_service_resolved"
+    ticket = desk.last()
+    assert ticket.status == "self_service_resolved" and ticket.resolution_due is None
     assert ticket.kb_article_id == "kb-password-reset-pt"
-    assert ticket.draft.kb_article_id == "kb-password-reset-pt"
+    linked = desk.tickets.events(ticket.reference)
+    assert [e.payload for e in linked if e.kind == "kb_linked"] == [
+        {"article_id": "kb-password-reset-pt", "solved": True}]
     assert desk.kb.events == [("kb-password-reset-pt", "shown", "web:u1"),
                               ("kb-password-reset-pt", "accepted", "web:u1")]
     state = await desk.state()
@@ -90,12 +98,12 @@ async def test_en_deflection_no_opens_ticket_and_rejects_articles(desk: Desk) ->
         ("bot", contains("Did this solve your problem?")),
         ("user", "no, I still need help"),
         ("bot", contains("I've created ticket INC-000001 (Technical support)", "Priority: P5 (planning)",
-                         "Target resolution: 12/01/2026 09:00 UTC", "5 days")),
+                         "Target resolution: 12/06/2026 09:00 UTC", "10 days")),
     ])
-    draft = desk.tickets.last.draft
-    assert draft.answers == {"device": "peripheral", "error_message": "skipped", "since": "2026-11-23",
-                             "worked_before": "yes", "impact": "individual", "urgency": "low"}
-    assert desk.tickets.last.summary.status == "new"
+    ticket = desk.last()
+    assert ticket.answers == {"device": "peripheral", "error_message": "skipped", "since": "2026-11-23",
+                              "worked_before": "yes", "impact": "individual", "urgency": "low"}
+    assert ticket.status == "new" and ticket.kb_article_id is None
     assert ("kb-printer-en", "rejected", "web:u1") in desk.kb.events
 
 
@@ -114,7 +122,7 @@ async def test_several_articles_user_picks_the_second(make_engine) -> None:  # t
         ("user", "2"),
         ("bot", contains("glad it's solved")),
     ])
-    assert desk.tickets.last.summary.status == "self_service_resolved"
+    assert desk.last().status == "self_service_resolved"
     shown = [e for e in desk.kb.events if e[1] == "shown"]
     accepted = [e for e in desk.kb.events if e[1] == "accepted"]
     assert len(shown) == 2 and len(accepted) == 1 and accepted[0][0] == shown[1][0]
@@ -129,10 +137,10 @@ async def test_es_everything_in_the_description_asks_only_what_is_missing(desk: 
         ("user", "no"),
         ("bot", contains("INC-000001", "Prioridad: P1 (crítica)", "4 horas")),
     ])
-    draft = desk.tickets.last.draft
-    assert (draft.impact, draft.urgency) == ("organization", "high")
-    assert draft.answers["system"] == "network" and draft.answers["since"] == "2026-11-25"
-    assert draft.answers["error_message"] == "Error 809: la conexión remota no respondió"
+    ticket = desk.last()
+    assert (ticket.impact, ticket.urgency, ticket.priority) == ("organization", "high", "P1")
+    assert ticket.answers["system"] == "network" and ticket.answers["since"] == "2026-11-25"
+    assert ticket.answers["error_message"] == "Error 809: la conexión remota no respondió"
 
 
 async def test_low_confidence_asks_one_clarifying_question_es(desk: Desk) -> None:
@@ -234,5 +242,5 @@ async def test_free_text_after_articles_counts_as_not_solved_and_is_kept(desk: D
         ("user", "já reiniciei o cliente e continua caindo"),
         ("bot", contains("Abri o chamado INC-000001", "P2")),
     ])
-    assert desk.tickets.last.draft.description.endswith("já reiniciei o cliente e continua caindo")
+    assert desk.last().description.endswith("já reiniciei o cliente e continua caindo")
     assert ("kb-vpn-pt", "rejected", "web:u1") in desk.kb.events
