@@ -111,6 +111,19 @@ class DialogEngine:
 
     # -- dispatch ------------------------------------------------------------------------------------
 
+    def _attachment_notices(self, turn: Turn) -> None:
+        """Connectors do not store files over the size cap (or that failed to download); tell the user
+        which ones, so nobody believes an agent has seen them."""
+        extras = turn.message.extras if turn.message is not None else {}
+        too_large = [str(n) for n in extras.get("attachments_too_large") or ()]
+        failed = [str(n) for n in extras.get("attachments_failed") or ()]
+        if too_large:
+            limit = int(extras.get("max_attachment_bytes") or 0)
+            self._deps.say(turn, "attachment_too_large", names=", ".join(too_large),
+                           limit_mb=f"{limit / 1_048_576:.0f}" if limit else "?", kind="notice")
+        if failed:
+            self._deps.say(turn, "attachment_failed", names=", ".join(failed), kind="notice")
+
     async def _dispatch(self, turn: Turn, truncated: bool) -> None:
         st, d = turn.state, self._deps
         option = turn.option_id
@@ -120,6 +133,7 @@ class DialogEngine:
         self._choose_language(turn, command)
         if truncated:
             d.say(turn, "truncated", limit=self.settings.max_text_chars, kind="notice")
+        self._attachment_notices(turn)
         if command is not None:
             await self._command(turn, command)
             return

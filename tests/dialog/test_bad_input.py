@@ -133,3 +133,20 @@ async def test_users_do_not_see_each_others_conversations(desk: Desk) -> None:
                    sender=Identity("web", "u2", "Bea"))
     state = await desk.state("web:u2")
     assert state is not None and state["draft"] is None
+
+
+async def test_files_over_the_cap_are_named_to_the_user(desk: Desk) -> None:
+    from dialog.messages import Attachment, InboundMessage
+
+    who = Identity("telegram", "42", "Ana")
+    big = Attachment(name="backup.zip", content_type="application/zip", size=50_000_000, path=None)
+    msg = InboundMessage(channel="telegram", conversation_key="telegram:42", sender=who,
+                         text="my laptop does not start since this morning", attachments=(big,),
+                         provider_message_id="t-1",
+                         extras={"attachments_too_large": ["backup.zip"], "attachments_failed": ["voice.ogg"],
+                                 "max_attachment_bytes": 10 * 1_048_576})
+    replies = await desk.engine.handle(msg)
+    notices = [r.text for r in replies if r.kind == "notice"]
+    assert any("backup.zip" in t and "10 MB" in t for t in notices)
+    assert any("voice.ogg" in t for t in notices)
+    assert any(r.kind == "question" for r in replies)  # the report goes on
