@@ -98,7 +98,7 @@ def numbered_options(options: Sequence[Option]) -> str:
 
 
 def render_plain(reply: Reply) -> str:
-    """A reply as plain text with its options as a numbered list (written once, used by every text channel)."""
+    """A reply as plain text with its options as a numbered list (written once, for every text channel)."""
     if not reply.options:
         return reply.text
     return f"{reply.text}\n{numbered_options(reply.options)}"

@@ -17,11 +17,10 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from connectors.base import ChannelError, ConnectorContext, resolve_numbered_answer, with_retries
 from connectors.email.parse import CHANNEL, MailPart, MalformedMail, ParsedMail, parse_mail, to_inbound
@@ -29,6 +28,7 @@ from connectors.email.render import make_message_id, render
 from connectors.email.settings import EmailSettings
 from connectors.email.smtp_out import SmtpSender
 from connectors.email.state import MailState, Thread
+from connectors.work import BackgroundWork
 from dialog.messages import Attachment, InboundMessage, Option, Reply
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class EmailDesk:
             password=settings.smtp_out_password, starttls=settings.smtp_out_starttls)
         self.retry_attempts = retry_attempts
         self.retry_base_delay = retry_base_delay
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.work = BackgroundWork(CHANNEL)  # the answers, after the mail is recorded
 
     # --- inbound ---
     def accepts(self, recipient: str) -> bool:
@@ -122,7 +122,7 @@ class EmailDesk:
         if digest:
             await asyncio.to_thread(self.state.record_answered, mail.from_address, digest)
         await asyncio.to_thread(self._remember_inbound, msg.conversation_key, mail, thread)
-        self._track(self._answer(msg, mail))
+        self.work.spawn(self._answer(msg, mail))
         return True
 
     async def deliver_smtp(self, raw: bytes, envelope_from: str | None) -> str:
@@ -177,15 +177,9 @@ class EmailDesk:
                                                               references=refs, ticket=ticket))
 
     # --- answering ---
-    def _track(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
         """Wait for the answers in flight (stop, and tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.work.join()
 
     async def _answer(self, msg: InboundMessage, mail: ParsedMail) -> None:
         try:

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from connectors.base import ConfigError
+from connectors.config import MappingSettings
 
 PREFIX = "ATENDE_"
 
@@ -28,7 +29,7 @@ CHANNEL_VARS = (
 MiB = 1024 * 1024
 
 
-class EmailSettings(BaseSettings):
+class EmailSettings(MappingSettings):
     """Every e-mail setting with its default; docs/channels/email.md mirrors this table."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
@@ -55,13 +56,6 @@ class EmailSettings(BaseSettings):
     mail_send_cap_per_hour: int = Field(10, ge=1, description="outbound mails per recipient per hour")
     mail_max_message_bytes: int = Field(35 * MiB, ge=64 * 1024, description="SMTP SIZE / data limit; "
                                         "bigger mail gets 552 (IMAP: headers only)")
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: Any, *_: Any,
-                                   **__: Any) -> tuple[Any, ...]:
-        """Values come only from :func:`load_settings`, which reads the ``env`` mapping it is given (the
-        process environment by default): a test's mapping is never mixed with the real environment."""
-        return (init_settings,)
 
     @field_validator("mail_address")
     @classmethod

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from connectors.attachments import TooLarge, write_capped
 from connectors.base import ChannelError
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,6 @@ async def _translated() -> AsyncIterator[None]:
         yield
     except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
         raise translate(exc) from exc
-
-
-class TooLarge(Exception):
-    """The file is over the attachment cap."""
 
 
 class SlackClient:
@@ -142,25 +138,14 @@ class SlackClient:
         host = urlsplit(url).hostname
         if host not in self.file_hosts:
             raise ChannelError(f"file URL on an unexpected host ({host}); not sending the token there")
-        tmp = dest.with_name(dest.name + ".part")
-        written = 0
-        try:
-            async with _translated():
-                headers = {"Authorization": f"Bearer {self._token}"}
-                async with self._http().get(url, headers=headers, raise_for_status=True) as resp:
-                    if resp.content_type == "text/html":
-                        # Slack's sign-in page: the token lacks files:read
-                        raise ChannelError("Slack answered a web page, not the file (files:read scope?)")
-                    declared = resp.content_length
-                    if declared is not None and declared > max_bytes:
-                        raise TooLarge(f"{declared} bytes")
-                    with tmp.open("wb") as fh:
-                        async for chunk in resp.content.iter_chunked(65536):
-                            written += len(chunk)
-                            if written > max_bytes:
-                                raise TooLarge(f"over {max_bytes} bytes")
-                            fh.write(chunk)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return written
+        async with _translated():
+            headers = {"Authorization": f"Bearer {self._token}"}
+            async with self._http().get(url, headers=headers, raise_for_status=True) as resp:
+                if resp.content_type == "text/html":
+                    # Slack's sign-in page: the token lacks files:read
+                    raise ChannelError("Slack answered a web page, not the file (files:read scope?)")
+                declared = resp.content_length
+                if declared is not None and declared > max_bytes:
+                    raise TooLarge(f"{declared} bytes", declared)
+                size = await write_capped(resp.content.iter_chunked(65536), dest, max_bytes)
+        return size

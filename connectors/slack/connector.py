@@ -12,18 +12,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
+from connectors.attachments import safe_name, store_attachments
 from connectors.base import ChannelError, ConnectorContext, with_retries
-from connectors.slack.client import SlackClient, TooLarge
+from connectors.slack.client import SlackClient
 from connectors.slack.parse import (
     CHANNEL,
     MalformedPayload,
@@ -35,8 +36,8 @@ from connectors.slack.parse import (
 )
 from connectors.slack.render import answered, render
 from connectors.slack.settings import SlackSettings
-from connectors.slack.work import BackgroundWork
-from dialog.messages import Attachment, InboundMessage, Reply
+from connectors.work import BackgroundWork
+from dialog.messages import InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,6 @@ AfterAck = Callable[[InboundMessage], Coroutine[Any, Any, None]]
 
 USAGE = ("Usage: `/ticket <describe the problem>` or `/ticket status`\n"
          "Uso: `/ticket <descreva o problema>` · `/ticket <describe el problema>` · `/ticket status`")
-
-
-def safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
-    return cleaned[-100:]
 
 
 class SlackConnector:
@@ -254,41 +250,15 @@ class SlackConnector:
     async def _store_attachments(self, msg: InboundMessage) -> InboundMessage:
         """Download the files after the acknowledgement (Slack's 3 s would not allow it before): the
         recorded message lists them, the processed one has their stored paths."""
-        refs: Sequence[Mapping[str, Any]] = msg.extras.get("slack_files") or ()
-        if not refs:
-            return msg
         cap = self.ctx.max_attachment_bytes
-        await asyncio.to_thread(self.attachment_dir.mkdir, parents=True, exist_ok=True)
-        stored: list[Attachment] = []
-        too_large: list[str] = []
-        failed: list[str] = []
-        for att, ref in zip(msg.attachments, refs, strict=True):
-            if ref.get("size", 0) > cap:
-                too_large.append(att.name)
-                stored.append(att)
-                continue
-            dest = self.attachment_dir / f"{safe_name(ref['id'])}_{safe_name(att.name)}"
-            try:
-                size = dest.stat().st_size if dest.exists() else await with_retries(
-                    lambda r=ref, d=dest: self.client.download(r["url"], d, cap),  # type: ignore[misc]
-                    attempts=self.retry_attempts, base_delay=self.retry_base_delay)
-            except TooLarge:
-                too_large.append(att.name)
-                stored.append(att)
-                continue
-            except ChannelError as exc:
-                log.warning("slack file %s not downloaded: %s", att.name, exc)
-                failed.append(att.name)
-                stored.append(att)
-                continue
-            stored.append(replace(att, path=str(dest), size=size))
-        extras = dict(msg.extras)
-        if too_large:
-            extras["attachments_too_large"] = too_large
-            extras["max_attachment_bytes"] = cap
-        if failed:
-            extras["attachments_failed"] = failed
-        return replace(msg, attachments=tuple(stored), extras=extras)
+
+        async def fetch(ref: Mapping[str, Any], dest: Path) -> int:
+            return await with_retries(lambda: self.client.download(ref["url"], dest, cap),
+                                      attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+
+        return await store_attachments(
+            msg, msg.extras.get("slack_files") or (), self.attachment_dir, cap,
+            file_name=lambda ref, att: f"{safe_name(ref['id'])}_{safe_name(att.name)}", fetch=fetch)
 
     async def _post_all(self, channel: str, thread_ts: str | None,
                         messages: Sequence[Mapping[str, Any]]) -> None:

@@ -8,17 +8,17 @@ channel stops start-up with a ConfigError naming the missing variable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from connectors.base import ConfigError
+from connectors.config import MappingSettings, invalid_settings, prefixed
 
 PREFIX = "ATENDE_SLACK_"
 
 
-class SlackSettings(BaseSettings):
+class SlackSettings(MappingSettings):
     """Every Slack setting; the table in docs/channels/slack.md mirrors it."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
@@ -34,24 +34,13 @@ class SlackSettings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v.rstrip("/") + "/"
 
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Values come only from the mapping handed to load_settings, so a test's env never mixes with the
-        # process environment.
-        return (init_settings,)
-
 
 _FIELDS = ("bot_token", "signing_secret", "api_base")
 
 
 def load_settings(env: Mapping[str, str]) -> SlackSettings | None:
     """The Slack settings from ``env``; None when the channel is off; ConfigError when half-configured."""
-    values: dict[str, Any] = {f: env[PREFIX + f.upper()] for f in _FIELDS
-                              if env.get(PREFIX + f.upper(), "").strip()}
+    values = prefixed(env, PREFIX, _FIELDS)
     if not values:
         return None
     for required in ("bot_token", "signing_secret"):
@@ -60,17 +49,5 @@ def load_settings(env: Mapping[str, str]) -> SlackSettings | None:
     try:
         return SlackSettings(**values)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err.get("loc") else "?"
-            problems.append(f"{PREFIX}{field.upper()}: {_why(err)}")
-        raise ConfigError("invalid Slack settings: " + "; ".join(problems)) from None
+        raise invalid_settings("Slack", PREFIX, exc) from None
 
-
-def _why(err: Any) -> str:
-    # Never echo the offending value: it may be the token or the secret.
-    if err.get("type") == "string_pattern_mismatch":
-        return "has the wrong format"
-    if err.get("type") == "string_too_short":
-        return "is too short"
-    return str(err.get("msg", "invalid"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from aiogram.methods import (
     SetWebhook,
 )
 
+from connectors.attachments import TooLarge, write_capped
 from connectors.base import ChannelError
 
 log = logging.getLogger(__name__)
@@ -83,10 +83,6 @@ async def _translated() -> AsyncIterator[None]:
         yield
     except (TelegramAPIError, ClientDecodeError, aiohttp.ClientError, TimeoutError) as exc:
         raise translate(exc) from exc
-
-
-class TooLarge(Exception):
-    """The file is over the attachment cap (or over the Bot API's own 20 MB download limit)."""
 
 
 class TelegramClient:
@@ -145,22 +141,12 @@ class TelegramClient:
                 raise TooLarge(str(exc)) from None
             raise
         if info.file_size is not None and info.file_size > max_bytes:
-            raise TooLarge(f"{info.file_size} bytes")
+            raise TooLarge(f"{info.file_size} bytes", info.file_size)
         if not info.file_path:
             raise ChannelError("Telegram gave no file_path for the file", retryable=False)
         url = self._session.api.file_url(self._bot.token, info.file_path)
-        tmp = dest.with_name(dest.name + ".part")
-        written = 0
-        try:
-            async with _translated():
-                with tmp.open("wb") as fh:
-                    async for chunk in self._session.stream_content(url, timeout=int(self._session.timeout)):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise TooLarge(f"over {max_bytes} bytes")
-                        fh.write(chunk)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return written
+        async with _translated():
+            chunks = self._session.stream_content(url, timeout=int(self._session.timeout))
+            size = await write_capped(chunks, dest, max_bytes)
+        return size
 

@@ -14,13 +14,12 @@ import contextlib
 import hmac
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
+from connectors.attachments import safe_name, store_attachments
 from connectors.base import ChannelError, ConnectorContext, with_retries
-from connectors.telegram.client import TelegramClient, TooLarge
+from connectors.telegram.client import TelegramClient
 from connectors.telegram.parse import (
     CHANNEL,
     GROUP_TYPES,
@@ -33,18 +32,13 @@ from connectors.telegram.parse import (
 )
 from connectors.telegram.render import render
 from connectors.telegram.settings import TelegramSettings
-from connectors.telegram.work import BackgroundWork
-from dialog.messages import Attachment, InboundMessage, Reply
+from connectors.work import BackgroundWork
+from dialog.messages import InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
-
-
-def safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
-    return cleaned[-100:]
 
 
 class TelegramConnector:
@@ -147,40 +141,11 @@ class TelegramConnector:
         return 200, {"ok": True}
 
     async def _store_attachments(self, msg: InboundMessage) -> InboundMessage:
-        refs: Sequence[Mapping[str, Any]] = msg.extras.get("telegram_files") or ()
-        if not refs:
-            return msg
         cap = self.ctx.max_attachment_bytes
-        await asyncio.to_thread(self.attachment_dir.mkdir, parents=True, exist_ok=True)
-        stored: list[Attachment] = []
-        too_large: list[str] = []
-        failed: list[str] = []
-        for att, ref in zip(msg.attachments, refs, strict=True):
-            if ref.get("size", 0) > cap:
-                too_large.append(att.name)
-                stored.append(att)
-                continue
-            dest = self.attachment_dir / f"{safe_name(ref['file_unique_id'])}_{safe_name(att.name)}"
-            try:
-                size = dest.stat().st_size if dest.exists() else await self.client.download(
-                    ref["file_id"], dest, cap)
-            except TooLarge:
-                too_large.append(att.name)
-                stored.append(att)
-                continue
-            except ChannelError as exc:
-                log.warning("telegram attachment %s not downloaded: %s", att.name, exc)
-                failed.append(att.name)
-                stored.append(att)
-                continue
-            stored.append(replace(att, path=str(dest), size=size))
-        extras = dict(msg.extras)
-        if too_large:
-            extras["attachments_too_large"] = too_large
-            extras["max_attachment_bytes"] = cap
-        if failed:
-            extras["attachments_failed"] = failed
-        return replace(msg, attachments=tuple(stored), extras=extras)
+        return await store_attachments(
+            msg, msg.extras.get("telegram_files") or (), self.attachment_dir, cap,
+            file_name=lambda ref, att: f"{safe_name(ref['file_unique_id'])}_{safe_name(att.name)}",
+            fetch=lambda ref, dest: self.client.download(ref["file_id"], dest, cap))
 
     async def _answer_callback(self, callback_query_id: str) -> None:
         try:

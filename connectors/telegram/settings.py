@@ -12,14 +12,15 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from connectors.base import ConfigError
+from connectors.config import MappingSettings, invalid_settings, prefixed
 
 PREFIX = "ATENDE_TELEGRAM_"
 
 
-class TelegramSettings(BaseSettings):
+class TelegramSettings(MappingSettings):
     """Every Telegram setting; the table in docs/channels/telegram.md mirrors it."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
@@ -46,24 +47,13 @@ class TelegramSettings(BaseSettings):
     def _mode(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Values come only from the mapping handed to load_settings, so a test's env never mixes with the
-        # process environment.
-        return (init_settings,)
-
 
 _FIELDS = ("token", "secret", "api_base", "mode")
 
 
 def load_settings(env: Mapping[str, str]) -> TelegramSettings | None:
     """The Telegram settings from ``env``; None when the channel is off; ConfigError when half-configured."""
-    values: dict[str, Any] = {f: env[PREFIX + f.upper()] for f in _FIELDS
-                              if env.get(PREFIX + f.upper(), "").strip()}
+    values = prefixed(env, PREFIX, _FIELDS)
     if not values:
         return None
     if "token" not in values:
@@ -71,19 +61,9 @@ def load_settings(env: Mapping[str, str]) -> TelegramSettings | None:
     try:
         settings = TelegramSettings(**values)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err.get("loc") else "?"
-            problems.append(f"{PREFIX}{field.upper()}: {_why(err)}")
-        raise ConfigError("invalid Telegram settings: " + "; ".join(problems)) from None
+        raise invalid_settings("Telegram", PREFIX, exc) from None
     if settings.mode == "webhook" and not settings.secret:
         raise ConfigError(f"{PREFIX}SECRET is missing: webhook mode needs it to authenticate Telegram's "
                           f"calls (or set {PREFIX}MODE=polling)")
     return settings
 
-
-def _why(err: Any) -> str:
-    # Never echo the offending value: it may be the token.
-    if err.get("type") == "string_pattern_mismatch":
-        return "has the wrong format"
-    return str(err.get("msg", "invalid"))

@@ -22,6 +22,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from connectors.attachments import TooLarge, write_capped
 from connectors.base import ChannelError, status_to_error
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,6 @@ class TwilioClient:
                                            timeout=self._timeout)
         ext = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
         target = dest.with_suffix(ext)
-        part = target.with_name(target.name + ".part")
-        size = 0
         try:
             async with self._http.stream("GET", url) as response:
                 if response.status_code >= 400:
@@ -128,20 +127,12 @@ class TwilioClient:
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
                     return Download(None, declared, too_large=True)
-                await asyncio.to_thread(part.parent.mkdir, parents=True, exist_ok=True)
-                with part.open("wb") as fh:  # small chunks; local disk writes are not worth a thread hop
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            break
-                        fh.write(chunk)
-            if size > cap:
-                part.unlink(missing_ok=True)
-                return Download(None, size, too_large=True)
-            part.replace(target)
+                await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+                size = await write_capped(response.aiter_bytes(), target, cap)
             return Download(target, size)
+        except TooLarge as exc:
+            return Download(None, exc.size or 0, too_large=True)
         except Exception as exc:
-            part.unlink(missing_ok=True)
             raise translate(exc) from exc
 
     async def close(self) -> None:

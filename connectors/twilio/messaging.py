@@ -1,22 +1,23 @@
 """WhatsApp and SMS through Twilio Messaging: the webhook, the deliveries and the agent pushes.
 
 The webhook verifies the signature, stores the message (media downloaded first, under the size cap) and
-answers an empty TwiML at once; the engine runs afterwards in a task this class tracks, and its replies go out
-through the REST API. Twilio gives up on a webhook after 15 seconds, and the engine (classifier, knowledge
-base) may need longer than that.
+answers an empty TwiML at once; the engine runs afterwards in a tracked background task (in order per
+conversation), and its replies go out through the REST API. Twilio gives up on a webhook after 15 seconds,
+and the engine (classifier, knowledge base) may need longer than that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
+from connectors.attachments import attachment_extras
 from connectors.base import ChannelError, ConnectorContext, with_retries
 from connectors.twilio.client import TwilioClient
 from connectors.twilio.parse import MalformedPayload, MediaItem, media_items, parse_messaging
@@ -24,6 +25,7 @@ from connectors.twilio.render import offered_options, render_messages, template_
 from connectors.twilio.settings import TwilioSettings
 from connectors.twilio.state import ContactState
 from connectors.twilio.webhook import SignedForm
+from connectors.work import BackgroundWork
 from dialog.messages import Attachment, InboundMessage, Reply, utcnow
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,7 @@ class TwilioMessaging:
         self.state = state
         self.form = form
         self.retry_base_delay = 0.5  # tests shorten it
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._tails: dict[str, asyncio.Task[None]] = {}  # last task per conversation
+        self.work = BackgroundWork("twilio")
 
     # ------------------------------------------------------------ inbound
 
@@ -79,7 +80,7 @@ class TwilioMessaging:
         if not await self.ctx.intake.receive(msg):
             return twiml(TWIML_EMPTY)
         await self.state.touch_inbound(msg.conversation_key, msg.received_at)
-        self._in_order(msg.conversation_key, lambda: self._process(msg))
+        self.work.spawn(self._process(msg))
         return twiml(TWIML_EMPTY)
 
     async def _download(self, probe: InboundMessage, media: Sequence[MediaItem]
@@ -108,28 +109,23 @@ class TwilioMessaging:
             filename = got.path.name if got.path else name
             attachments.append(Attachment(filename, item.content_type, got.size,
                                           str(got.path) if got.path else None, item.url))
-        extras: dict[str, Any] = {}
-        if too_large:
-            extras["attachments_too_large"] = too_large
-            extras["max_attachment_bytes"] = self.ctx.max_attachment_bytes
-        if failed:
-            extras["attachments_failed"] = failed
-        return attachments, extras
+        return attachments, attachment_extras(too_large, failed, self.ctx.max_attachment_bytes)
 
     async def _process(self, msg: InboundMessage) -> None:
-        try:
-            replies = await self.ctx.intake.process(msg)
-        except Exception:
-            log.exception("engine failed on %s", msg.idempotency_key)
-            return
-        if not replies:
-            return
-        sender = str(msg.extras.get("to") or "") or self._sender(msg.channel)
-        to = msg.sender.native_id if msg.channel == "sms" else f"whatsapp:{msg.sender.native_id}"
-        try:
-            await self._send_texts(msg.conversation_key, to, sender, replies)
-        except ChannelError as exc:
-            await self.ctx.intake.delivery_failed(msg, msg.channel, msg.sender.native_id, exc)
+        async with self.work.ordered(msg.conversation_key):  # replies keep the order of the messages
+            try:
+                replies = await self.ctx.intake.process(msg)
+            except Exception:
+                log.exception("engine failed on %s", msg.idempotency_key)
+                return
+            if not replies:
+                return
+            sender = str(msg.extras.get("to") or "") or self._sender(msg.channel)
+            to = msg.sender.native_id if msg.channel == "sms" else f"whatsapp:{msg.sender.native_id}"
+            try:
+                await self._send_texts(msg.conversation_key, to, sender, replies)
+            except ChannelError as exc:
+                await self.ctx.intake.delivery_failed(msg, msg.channel, msg.sender.native_id, exc)
 
     # ------------------------------------------------------------ outbound
 
@@ -182,39 +178,9 @@ class TwilioMessaging:
 
     # ------------------------------------------------------------ background work
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def _in_order(self, key: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Run ``work`` after the earlier work of the same conversation, so replies keep their order."""
-        previous = self._tails.get(key)
-
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.wait([previous])
-            await work()
-
-        task = self.spawn(run())
-        self._tails[key] = task
-
-        def forget(done: asyncio.Task[None]) -> None:
-            if self._tails.get(key) is done:
-                del self._tails[key]
-
-        task.add_done_callback(forget)
-
     async def drain(self) -> None:
         """Wait for every pending processing/delivery task (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.work.join()
 
     async def stop(self, timeout: float = 30.0) -> None:
-        try:
-            await asyncio.wait_for(self.drain(), timeout)
-        except TimeoutError:
-            for task in list(self._tasks):
-                task.cancel()
-            log.warning("Twilio tasks still running at shutdown were cancelled")
+        await self.work.close(timeout)

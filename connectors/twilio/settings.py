@@ -13,15 +13,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from connectors.base import ConfigError
+from connectors.config import MappingSettings
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PREFIX = "ATENDE_"
 
 
-class TwilioSettings(BaseSettings):
+class TwilioSettings(MappingSettings):
     """Every Twilio setting; the table in docs/channels/twilio.md mirrors it."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
@@ -59,16 +60,6 @@ class TwilioSettings(BaseSettings):
         if v is None or E164.match(v) or re.match(r"^MG[0-9a-fA-F]{32}$", v):
             return v
         raise ValueError("must be a +E.164 number or a messaging service SID (MG...)")
-
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Values come only from the mapping handed to load_settings, so a test's env never mixes with the
-        # process environment.
-        return (init_settings,)
 
 
 _REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")

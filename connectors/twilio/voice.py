@@ -185,4 +185,4 @@ class TwilioVoice:
             return
         for ref in references:
             text = vt.text("reference_sms", language, ref=ref)
-            self.messaging.spawn(self.messaging.send_sms(msg, phone, text))
+            self.messaging.work.spawn(self.messaging.send_sms(msg, phone, text))

@@ -16,8 +16,9 @@ import pytest
 from fastapi import FastAPI
 from slack_sdk.signature import SignatureVerifier
 
-from connectors.base import ConnectorContext, Mounted
+from connectors.base import ConnectorContext
 from connectors.slack import mount
+from tests.connectors.harness import MountedHarness
 from tests.connectors.slack.fake_slack import BOT_TOKEN, FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -27,12 +28,8 @@ FORM = "application/x-www-form-urlencoded"
 
 @pytest.fixture
 async def slack_fake() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    try:
+    async with FakeSlack() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 def slack_env(fake: FakeSlack) -> dict[str, str]:
@@ -49,16 +46,8 @@ def signed_headers(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int 
 
 
 @dataclass
-class SlackHarness:
+class SlackHarness(MountedHarness):
     fake: FakeSlack
-    intake: Any
-    mounted: Mounted
-    http: httpx.AsyncClient
-    data_dir: Path
-
-    @property
-    def connector(self) -> Any:
-        return self.mounted.outbound
 
     async def event(self, envelope: Any, *, headers: dict[str, str] | None = None,
                     raw: bytes | None = None) -> httpx.Response:
@@ -75,9 +64,6 @@ class SlackHarness:
         body = urlencode(form).encode()
         return await self.http.post("/webhooks/slack/commands", content=body,
                                     headers=signed_headers(body, content_type=FORM))
-
-    async def settle(self) -> None:
-        await self.connector.work.join(10)
 
 
 @pytest.fixture

@@ -10,21 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.connectors.fake_server import InjectedFailure, LocalFakeServer, due_failure, request_params
+
 BOT_TOKEN = "xoxb-1111-2222-testtoken"
 BOT_USER = "UBOT01"
 TEAM = "T0TEAM"
 
 
 @dataclass
-class _Failure:
-    status: int
-    times: int
-    error: str
-    retry_after: int | None
-
-
-@dataclass
-class FakeSlack:
+class FakeSlack(LocalFakeServer):
     token: str = BOT_TOKEN
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -32,30 +26,21 @@ class FakeSlack:
     files: dict[str, bytes] = field(default_factory=dict)
     file_requests: list[tuple[str, str | None]] = field(default_factory=list)
     base_url: str = ""
-    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
-    _runner: web.AppRunner | None = None
+    _failures: dict[str, list[InjectedFailure]] = field(default_factory=dict)
     _ts: int = 0
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/files/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self.base_url = await self.serve(app)
         return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # -- test helpers ------------------------------------------------------------------------------------
 
     def fail(self, method: str, status: int = 200, *, error: str = "internal_error", times: int = 1,
              retry_after: int | None = None) -> None:
-        self._failures.setdefault(method, []).append(_Failure(status, times, error, retry_after))
+        self._failures.setdefault(method, []).append(InjectedFailure(status, times, retry_after, error))
 
     def add_user(self, user_id: str, *, email: str | None = None, confirmed: bool = True,
                  name: str = "Ana Souza", locale: str = "pt-BR") -> None:
@@ -79,23 +64,14 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params: dict[str, Any] = dict(request.query)
-        if request.can_read_body:
-            if request.content_type == "application/json":
-                params.update(await request.json())
-            else:
-                params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        params = await request_params(request)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         self.calls.append((method, params))
-        queued = self._failures.get(method)
-        if queued:
-            failure = queued[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                queued.pop(0)
+        failure = due_failure(self._failures.get(method))
+        if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-            return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
+            return web.json_response({"ok": False, "error": failure.text}, status=failure.status,
                                      headers=headers)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:

@@ -16,35 +16,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.connectors.real_runtime import pick, real_runtime
 from tests.connectors.slack.conftest import FORM, signed_headers, slack_env
 from tests.connectors.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 
 pytest.importorskip("atende.runtime")
 
 
-def pick(option_ids: list[str]) -> str:
-    """A user who wants a ticket: declines articles, skips optional questions, otherwise takes the first."""
-    for preferred in ("kb:no", "resume:restart", "route:new"):
-        if preferred in option_ids:
-            return preferred
-    skips = [o for o in option_ids if o.endswith(":skip")]
-    return (skips or [o for o in option_ids if o != "cat:other"] or option_ids)[0]
-
-
 @pytest.fixture
 async def slack_runtime(slack_fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Any]:
-    from atende.runtime import build_runtime
-    from atende.settings import Settings
-
-    settings = Settings(data_dir=tmp_path, use_keyword_standins=True)
-    runtime = build_runtime(settings, slack_env(slack_fake))
-    try:
+    async with real_runtime(tmp_path, slack_env(slack_fake)) as runtime:
         yield runtime
-    finally:
-        for mounted in runtime.mounted:
-            if mounted.stop is not None:
-                await mounted.stop()
-        runtime.close()
 
 
 async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_arrives(

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from connectors.base import ConnectorContext, Mounted
+from connectors.base import ConnectorContext
 from connectors.telegram import mount
+from tests.connectors.harness import MountedHarness
 from tests.connectors.telegram.fake_telegram import TOKEN, FakeTelegram
 
 SECRET = "s3cr3t-token_for-tests"
@@ -22,12 +23,8 @@ CAP = 64 * 1024  # attachment cap in these tests
 
 @pytest.fixture
 async def telegram_fake() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    try:
+    async with FakeTelegram() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 def telegram_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:
@@ -36,16 +33,8 @@ def telegram_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:
 
 
 @dataclass
-class TelegramHarness:
+class TelegramHarness(MountedHarness):
     fake: FakeTelegram
-    intake: Any
-    mounted: Mounted
-    http: httpx.AsyncClient
-    data_dir: Path
-
-    @property
-    def connector(self) -> Any:
-        return self.mounted.outbound
 
     async def post(self, update: Any, *, secret: str | None = SECRET,
                    raw: bytes | None = None) -> httpx.Response:
@@ -55,10 +44,6 @@ class TelegramHarness:
         if raw is not None:
             return await self.http.post("/webhooks/telegram", content=raw, headers=headers)
         return await self.http.post("/webhooks/telegram", json=update, headers=headers)
-
-    async def settle(self) -> None:
-        """Wait for the work done after the acknowledgement (engine + deliveries)."""
-        await self.connector.work.join(10)
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.connectors.fake_server import InjectedFailure, LocalFakeServer, due_failure, request_params
+
 BOT_ID = 4242
 BOT_USERNAME = "atende_bot"
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
@@ -21,22 +23,13 @@ _INT_PARAMS = {"chat_id", "offset", "timeout", "message_id"}
 
 
 @dataclass
-class _Failure:
-    status: int
-    times: int
-    retry_after: int | None = None
-    description: str = "injected failure"
-
-
-@dataclass
-class FakeTelegram:
+class FakeTelegram(LocalFakeServer):
     token: str = TOKEN
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, tuple[str, bytes, int | None]] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
-    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
-    _runner: web.AppRunner | None = None
+    _failures: dict[str, list[InjectedFailure]] = field(default_factory=dict)
     _next_message_id: int = 1000
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -44,23 +37,14 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = await self.serve(app)
         return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # -- test helpers ------------------------------------------------------------------------------------
 
     def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None,
              description: str = "injected failure") -> None:
-        self._failures.setdefault(method, []).append(_Failure(status, times, retry_after, description))
+        self._failures.setdefault(method, []).append(InjectedFailure(status, times, retry_after, description))
 
     def add_file(self, file_id: str, content: bytes, *, path: str | None = None,
                  declared_size: int | None = -1) -> None:
@@ -81,14 +65,8 @@ class FakeTelegram:
     # -- handlers ----------------------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
-        raw: dict[str, Any] = dict(request.query)
-        if request.can_read_body:
-            if request.content_type == "application/json":
-                raw.update(await request.json())
-            else:
-                raw.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
         params: dict[str, Any] = {}
-        for key, value in raw.items():
+        for key, value in (await request_params(request)).items():
             if isinstance(value, str) and key in _JSON_PARAMS:
                 value = json.loads(value)
             elif isinstance(value, str) and key in _INT_PARAMS:
@@ -110,13 +88,9 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
-        queued = self._failures.get(method)
-        if queued:
-            failure = queued[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                queued.pop(0)
-            return self._error(failure.status, failure.description, failure.retry_after)
+        failure = due_failure(self._failures.get(method))
+        if failure is not None:
+            return self._error(failure.status, failure.text, failure.retry_after)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(404, f"Not Found: method {method} not faked")

@@ -13,35 +13,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.connectors.real_runtime import pick, real_runtime
 from tests.connectors.telegram.conftest import SECRET, telegram_env
 from tests.connectors.telegram.fake_telegram import BOT_ID, FakeTelegram
 
 pytest.importorskip("atende.runtime")
 
 
-def pick(option_ids: list[str]) -> str:
-    """A user who wants a ticket: declines articles, skips optional questions, otherwise takes the first."""
-    for preferred in ("kb:no", "resume:restart", "route:new"):
-        if preferred in option_ids:
-            return preferred
-    skips = [o for o in option_ids if o.endswith(":skip")]
-    return (skips or [o for o in option_ids if o != "cat:other"] or option_ids)[0]
-
-
 @pytest.fixture
 async def telegram_runtime(telegram_fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Any]:
-    from atende.runtime import build_runtime
-    from atende.settings import Settings
-
-    settings = Settings(data_dir=tmp_path, use_keyword_standins=True)
-    runtime = build_runtime(settings, telegram_env(telegram_fake))
-    try:
+    async with real_runtime(tmp_path, telegram_env(telegram_fake)) as runtime:
         yield runtime
-    finally:
-        for mounted in runtime.mounted:
-            if mounted.stop is not None:
-                await mounted.stop()
-        runtime.close()
 
 
 async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_arrives(

@@ -25,12 +25,8 @@ from tests.connectors.twilio.harness import (
 
 @pytest.fixture
 async def twilio_fake() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
-    await fake.start()
-    try:
+    async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture

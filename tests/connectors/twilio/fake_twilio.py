@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.connectors.fake_server import LocalFakeServer
+
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LocalFakeServer):
     account_sid: str
     auth_token: str
     messages: list[dict[str, str]] = field(default_factory=list)
@@ -25,7 +27,6 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     media_auth_failures: int = 0
     url: str = ""
-    _runner: web.AppRunner | None = None
 
     def _authorized(self, request: web.Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -73,17 +74,8 @@ class FakeTwilio:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create_message)
         app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{msg}/Media/{name}", self._media)
         app.router.add_get("/cdn/{name}", self._cdn)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self.serve(app)
         return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def bodies_to(self, to: str) -> list[str]:
         return [m.get("Body", "") for m in self.messages if m.get("To") == to]

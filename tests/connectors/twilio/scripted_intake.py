@@ -1,7 +1,6 @@
 """A recording Intake with a scripted two-question exchange, for connector tests without the engine.
 
-It behaves like the real intake where connectors can tell: receive() de-duplicates by idempotency key,
-handle() returns the stored replies of a duplicate, drafts live per conversation key, and tickets are
+Recording and de-duplication come from RecordingIntake; drafts live per conversation key, and tickets are
 found by the requester's verified phone (identity linking across channels).
 """
 
@@ -10,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import ChannelError, IntakeResult
 from dialog.messages import Attachment, InboundMessage, Option, Reply
+from tests.connectors.recording_intake import RecordingIntake
 
 IMPACT = (Option("individual", "Just me"), Option("team", "My team"), Option("organization", "Whole company"))
 
@@ -28,37 +27,10 @@ class ScriptedTicket:
 
 
 @dataclass
-class TwilioScriptedIntake:
-    received: list[InboundMessage] = field(default_factory=list)
-    processed: list[InboundMessage] = field(default_factory=list)
-    failures: list[tuple[str, str, ChannelError]] = field(default_factory=list)
+class TwilioScriptedIntake(RecordingIntake):
     tickets: list[ScriptedTicket] = field(default_factory=list)
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _replies: dict[str, list[Reply]] = field(default_factory=dict)
     _next: int = 123
-
-    async def receive(self, message: InboundMessage) -> bool:
-        key = message.idempotency_key
-        if key and any(m.idempotency_key == key for m in self.received):
-            return False
-        self.received.append(message)
-        return True
-
-    async def process(self, message: InboundMessage) -> list[Reply]:
-        self.processed.append(message)
-        replies = self._script(message)
-        if message.idempotency_key:
-            self._replies[message.idempotency_key] = replies
-        return replies
-
-    async def handle(self, message: InboundMessage) -> IntakeResult:
-        if not await self.receive(message):
-            return IntakeResult(list(self._replies.get(message.idempotency_key or "", [])), duplicate=True)
-        return IntakeResult(await self.process(message), duplicate=False)
-
-    async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
-                              error: ChannelError) -> None:
-        self.failures.append((channel, address, error))
 
     # ------------------------------------------------------------ the script
 

@@ -1,9 +1,10 @@
 """Background work after the acknowledgement: tracked tasks, run in order per conversation.
 
-Providers that call us asynchronously (Telegram, Slack) get their 200 as soon as the message is recorded;
-running the engine and delivering the replies happens here. Tasks are kept (so stop() can wait for them
-and nothing is garbage-collected mid-flight), and the work of one conversation runs in arrival order: a
-task takes its conversation's lock as its first step, and asyncio locks wake waiters first-come first-served.
+Providers that call us asynchronously (Telegram, Slack, Twilio Messaging, mail handed in by SMTP or IMAP)
+get their answer as soon as the message is recorded; running the engine and delivering the replies happens
+here. Tasks are kept (so shutdown can wait for them and nothing is garbage-collected mid-flight), and the
+work of one conversation runs in arrival order: a task takes its conversation's lock as its first step, and
+asyncio locks wake waiters first-come first-served.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundWork:
+    """One per connector. ``spawn`` the work after the acknowledgement; inside it, ``ordered(key)`` keeps
+    the replies of one conversation in the order its messages arrived."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -59,6 +63,9 @@ class BackgroundWork:
         try:
             await self.join(timeout)
         except TimeoutError:
-            for task in list(self._tasks):
+            left = list(self._tasks)
+            for task in left:
                 task.cancel()
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.gather(*left, return_exceptions=True)
+            log.warning("%s: %d background tasks still running at shutdown were cancelled", self.name,
+                        len(left))
