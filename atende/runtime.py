@@ -85,16 +85,23 @@ class Runtime:
             "kb": getattr(self.kb, "status", "keyword stand-in"),
         }
 
-    async def start(self, *, load_models: bool = True) -> None:
+    async def start(self, *, load_models: bool = True, load_delay: float = 0.5) -> None:
+        """Start background work. Model loading waits ``load_delay`` seconds so the server binds and answers
+        first (importing torch holds the GIL for seconds); a conversation that needs the classifier
+        before then simply awaits it."""
         if load_models:
-            if isinstance(self.classifier, ModelClassifier):
-                self.classifier.start_loading()
-            if isinstance(self.kb, SearchKnowledgeBase):
-                self._tasks.append(asyncio.create_task(self._load_kb(self.kb)))
+            self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
         for m in self.mounted:
             if m.start is not None:
                 await m.start()
+
+    async def _load_models(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if isinstance(self.classifier, ModelClassifier):
+            self.classifier.start_loading()
+        if isinstance(self.kb, SearchKnowledgeBase):
+            await self._load_kb(self.kb)
 
     async def _load_kb(self, kb: SearchKnowledgeBase) -> None:
         try:
