@@ -142,7 +142,7 @@ def prepare() -> None:
     typer.echo(f"ready in {time.perf_counter() - start:.1f}s")
 
 
-for _module in ("atende.cli_classifier", "atende.cli_kb"):
+for _module in ("atende.cli_classifier", "atende.cli_kb", "atende.cli_people"):
     try:
         importlib.import_module(_module).register(app)
     except ImportError as _exc:  # pragma: no cover - only while a part is being built

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -188,3 +189,36 @@ async def test_voicemail_after_silences_files_the_report_with_the_recording(
     assert [a["url"] for a in ticket["attachments"]] == [recording]
     assert done.says()[0] == "Your message was recorded."
     assert "I N C, 0 0 0 0 0 1" in done.spoken() and done.hangs_up()
+
+
+async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtime: tuple[TwilioHarness, Any],
+                                                                   tmp_path: Path) -> None:
+    """Identities link by verified contact data: the directory says the e-mail and the phone are one person."""
+    from atende.cli_people import import_directory
+    from connectors.email.parse import parse
+
+    h, runtime = twilio_runtime
+    directory = tmp_path / "people.csv"
+    directory.write_text(f"email,phone,name\nana@example.test,{USER},Ana\n,not-a-phone,Bad\n")
+    count, problems = import_directory(runtime.tickets, directory)
+    assert count == 1 and len(problems) == 1 and "line 3" in problems[0]
+
+    raw = (b"From: Ana <ana@example.test>\r\nTo: desk@example.test\r\nSubject: VPN\r\n"
+           b"Message-ID: <m1@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"No puedo conectarme a la VPN desde esta manana, sale el error 809.\r\n")
+    mail = parse(raw, "desk@example.test")
+    assert mail is not None and mail.sender.email == "ana@example.test"
+    result = await runtime.intake.handle(mail)
+    for _ in range(12):  # answer the e-mail questions until the ticket is filed
+        if any(r.ticket for r in result.replies):
+            break
+        ids = [o.id for r in result.replies for o in r.options]
+        choice = "kb:no" if "kb:no" in ids else ids[0]
+        result = await runtime.intake.handle(replace(mail, text="", option_id=choice, provider_message_id=None))
+    ref = next(r.ticket for r in result.replies if r.ticket)
+
+    h.fake.messages.clear()
+    r = await h.post(ROUTE, message_params("status", sid="SM" + "7" * 32, sender=f"whatsapp:{USER}", to=WA_DESK))
+    assert r.status_code == 200
+    await h.settle()
+    assert any(ref in b for b in h.fake.bodies_to(f"whatsapp:{USER}"))
