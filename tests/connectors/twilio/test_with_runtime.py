@@ -193,7 +193,7 @@ async def test_voicemail_after_silences_files_the_report_with_the_recording(
 
 async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtime: tuple[TwilioHarness, Any],
                                                                    tmp_path: Path) -> None:
-    """Identities link by verified contact data: the directory says the e-mail and the phone are one person."""
+    """Identities link by verified contact data: the directory says the e-mail and phone are one person."""
     from atende.cli_people import import_directory
     from connectors.email.parse import parse
 
@@ -214,11 +214,13 @@ async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtim
             break
         ids = [o.id for r in result.replies for o in r.options]
         choice = "kb:no" if "kb:no" in ids else ids[0]
-        result = await runtime.intake.handle(replace(mail, text="", option_id=choice, provider_message_id=None))
+        answer = replace(mail, text="", option_id=choice, provider_message_id=None)
+        result = await runtime.intake.handle(answer)
     ref = next(r.ticket for r in result.replies if r.ticket)
 
     h.fake.messages.clear()
-    r = await h.post(ROUTE, message_params("status", sid="SM" + "7" * 32, sender=f"whatsapp:{USER}", to=WA_DESK))
+    status = message_params("status", sid="SM" + "7" * 32, sender=f"whatsapp:{USER}", to=WA_DESK)
+    r = await h.post(ROUTE, status)
     assert r.status_code == 200
     await h.settle()
     assert any(ref in b for b in h.fake.bodies_to(f"whatsapp:{USER}"))
