@@ -106,7 +106,8 @@ class SearchKnowledgeBase:
         import kb_search
 
         self._stats = kb_search.DeflectionStats(self._stats_path)
-        self._kb = kb_search.KnowledgeBase.load(self._kb_dir, self._cache_dir, model_dir=self._model_dir)
+        self._kb = kb_search.KnowledgeBase.load(self._kb_dir, self._cache_dir, model_dir=self._model_dir,
+                                                 dense=False)
         self.status = "bm25 ready"
 
     def warm_sync(self) -> None:
