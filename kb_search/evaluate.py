@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kb_search.adapter import QueryAdapter
+
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
@@ -85,9 +87,11 @@ def score_matrices(
     tickets: list[Ticket],
     language: str,
     embed: Callable[[list[str]], np.ndarray] | None,
+    query_adapter: QueryAdapter | None = None,
 ) -> ScoreMatrices:
     """BM25 (language analyser, no typo correction: ticket text is not typed live; b=1.0 chosen on the dev
-    split for these long answers) and cosine matrices."""
+    split for these long answers) and cosine matrices; ``query_adapter`` (see adapter.py), when given,
+    maps the query vectors before the cosine."""
     from kb_search.lexical import LexicalIndex
 
     answers = [t.answer for t in tickets]
@@ -100,6 +104,8 @@ def score_matrices(
     dense = None
     if embed is not None and tickets:
         qv = embed([t.query for t in tickets])
+        if query_adapter is not None:
+            qv = query_adapter.apply(qv)
         av = embed(answers)
         dense = (qv @ av.T).astype(np.float32)
     return ScoreMatrices(bm25, dense)

@@ -41,6 +41,9 @@ class FusionParams:
     category_boost: float = 0.03  # added to confidence and rank when the article matches the given category
     # Ranking weight for long ticket-style queries (kb eval): tuned separately, long texts favour keywords.
     ticket_alpha: dict[str, float] = field(default_factory=dict)
+    # In-domain query adapter for ticket retrieval (adapter.py), tuned on dev data by benchmarks/kb.py:
+    # {"alpha": ranking weight with adapted query vectors, "epochs": .., "temperature": ..}; empty: none.
+    ticket_adapter: dict[str, float] = field(default_factory=dict)
 
     def alpha_for_tickets(self, language: str) -> float:
         return self.ticket_alpha.get(language, self.ticket_alpha.get("default", 0.35))
@@ -59,6 +62,7 @@ class FusionParams:
             "languages": {k: asdict(v) for k, v in sorted(self.languages.items())},
             "category_boost": self.category_boost,
             "ticket_alpha": dict(sorted(self.ticket_alpha.items())),
+            "ticket_adapter": dict(sorted(self.ticket_adapter.items())),
         }
         return json.dumps(data, indent=2) + "\n"
 
@@ -70,6 +74,7 @@ class FusionParams:
             languages={k: LanguageParams(**v) for k, v in data.get("languages", {}).items()},
             category_boost=float(data.get("category_boost", 0.03)),
             ticket_alpha={k: float(v) for k, v in data.get("ticket_alpha", {}).items()},
+            ticket_adapter={k: float(v) for k, v in data.get("ticket_adapter", {}).items()},
         )
 
     @classmethod
