@@ -71,16 +71,17 @@ class Notifier:
 
     async def delivery_failed(self, conversation_key: str, channel: str, error: str) -> None:
         """A reply inside a conversation could not be delivered: log it on the user's open tickets."""
-        tickets = await asyncio.to_thread(self.tickets.list_tickets, open_only=True, q=None)
+        tickets = await asyncio.to_thread(
+            self.tickets.list_tickets, open_only=True, conversation_key=conversation_key
+        )
         for t in tickets:
-            if t.conversation_key == conversation_key:
-                await asyncio.to_thread(
-                    self.tickets.record_event,
-                    t.reference,
-                    "notification_failed",
-                    {"channel": channel, "error": error},
-                    "bot",
-                )
+            await asyncio.to_thread(
+                self.tickets.record_event,
+                t.reference,
+                "notification_failed",
+                {"channel": channel, "error": error},
+                "bot",
+            )
 
     async def _record(self, ticket: Any, ok: bool, error: str, kind: str = "", text: str = "") -> None:
         payload = {"channel": ticket.channel, "kind": kind}

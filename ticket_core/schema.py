@@ -127,7 +127,7 @@ class TicketRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     channel: Mapped[str] = mapped_column(String(32), index=True)
-    conversation_key: Mapped[str | None] = mapped_column(String(320))
+    conversation_key: Mapped[str | None] = mapped_column(String(320), index=True)
     assignee: Mapped[str | None] = mapped_column(String(200))
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -139,6 +139,7 @@ class TicketStore:
         open_only: bool = False,
         limit: int = 100,
         offset: int = 0,
+        conversation_key: str | None = None,
     ) -> list[Ticket]:
         """Newest first. ``q`` matches reference, title and description (case-insensitive substring)."""
         stmt = select(TicketRow).order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
@@ -150,6 +151,8 @@ class TicketStore:
             stmt = stmt.where(TicketRow.channel == channel)
         if category is not None:
             stmt = stmt.where(TicketRow.category == category)
+        if conversation_key is not None:
+            stmt = stmt.where(TicketRow.conversation_key == conversation_key)
         if q and q.strip():
             pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             stmt = stmt.where(

@@ -129,3 +129,19 @@ async def test_generated_token_is_stored_and_reused(settings_factory: Any) -> No
     assert created and len(token) >= 32
     assert (s.data_dir / "api_token").stat().st_mode & 0o777 == 0o600
     assert ensure_api_token(s) == (token, False)
+
+
+async def test_a_failed_in_conversation_delivery_is_logged_on_that_conversations_ticket(
+    chat: Chat, other_chat: Chat, runtime: Runtime
+) -> None:
+    from connectors.base import ChannelError
+    from dialog.messages import Identity, InboundMessage
+
+    ref = await chat.report("The VPN disconnects every ten minutes")
+    other = await other_chat.report("Outlook does not open at all since the update")
+    msg = InboundMessage(channel="web", conversation_key=f"web:{chat.session}",
+                         sender=Identity("web", chat.session), text="hello")
+    await runtime.intake.delivery_failed(msg, "web", chat.session, ChannelError("provider down"))
+    failed = [e for e in runtime.tickets.events(ref) if e.kind == "notification_failed"]
+    assert failed and failed[0].payload["error"] == "provider down"
+    assert not [e for e in runtime.tickets.events(other) if e.kind == "notification_failed"]
