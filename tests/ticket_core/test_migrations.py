@@ -50,7 +50,8 @@ def test_upgrade_from_0001_keeps_the_data_and_adds_the_index(empty_database_url:
     engine = make_engine(empty_database_url)
     try:
         migrate.upgrade(engine, "0001")
-        assert "ix_tickets_conversation_key" not in {i["name"] for i in inspect(engine).get_indexes("tickets")}
+        indexes = {i["name"] for i in inspect(engine).get_indexes("tickets")}
+        assert "ix_tickets_conversation_key" not in indexes
     finally:
         engine.dispose()
     with TicketStore.open(empty_database_url) as store:  # opening migrates to head
