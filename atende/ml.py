@@ -71,7 +71,13 @@ class ModelClassifier:
         await self.ready()
         if self._model is None:
             return await self._fallback.classify(text, language)
-        heads = await asyncio.to_thread(self._model.predict, text)
+        import classifier
+
+        try:
+            heads = await asyncio.to_thread(self._model.predict, text, language, truncate=True)
+        except classifier.ClassifierError as exc:  # e.g. nothing the vectoriser can read
+            log.info("classifier refused the text (%s); keyword stand-in answers", exc)
+            return await self._fallback.classify(text, language)
 
         def pred(head: str, slug: bool = False) -> Prediction:
             h = heads[head]
