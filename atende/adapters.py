@@ -45,6 +45,7 @@ def summary(t: Ticket) -> TicketSummary:
         resolution_due=t.resolution_due,
         first_response_due=t.first_response_due,
         needs_human=t.needs_human,
+        kb_article_id=t.kb_article_id,
     )
 
 

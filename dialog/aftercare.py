@@ -4,6 +4,8 @@ picking up a conversation after the idle timeout.
 
 from __future__ import annotations
 
+import logging
+
 from dialog.answers import match_choice, parse_rating, parse_yes_no
 from dialog.intake import IntakeFlow
 from dialog.messages import Option
@@ -12,6 +14,8 @@ from dialog.state import DESCRIBE, IN_PROGRESS, RESUME, ROUTE, START
 from dialog.text import canonical, has_words, references, snippet
 from dialog.turn import CLOSED_STATUSES, Deps, Turn
 
+
+log = logging.getLogger(__name__)
 
 class Aftercare:
     def __init__(self, deps: Deps, intake: IntakeFlow) -> None:
@@ -171,6 +175,12 @@ class Aftercare:
                 d.say(turn, "close_already", ref=ref, ticket=ref)
             return
         st.active_ticket = ref
+        if reopened.status != "self_service_resolved" and reopened.kb_article_id:
+            # The article the user accepted did not really solve it: that counts against its deflection.
+            try:
+                await d.kb.record_feedback(reopened.kb_article_id, "reopened", turn.requester.key)
+            except Exception:
+                log.exception("could not record the reopen of article %s", reopened.kb_article_id)
         d.say(turn, "reopened", ref=ref, ticket=ref)
 
     # -- CSAT ----------------------------------------------------------------------------------------

@@ -114,6 +114,7 @@ class TicketSummary:
     resolution_due: datetime | None = None
     first_response_due: datetime | None = None
     needs_human: bool = False
+    kb_article_id: str | None = None
 
 
 class TicketService(Protocol):

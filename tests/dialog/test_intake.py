@@ -244,3 +244,25 @@ async def test_free_text_after_articles_counts_as_not_solved_and_is_kept(desk: D
     ])
     assert desk.last().description.endswith("já reiniciei o cliente e continua caindo")
     assert ("kb-vpn-pt", "rejected", "web:u1") in desk.kb.events
+
+
+async def test_reopening_a_self_service_report_counts_against_the_article(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "Olá, esqueci minha senha do sistema"),
+        ("bot", contains("Aparece alguma mensagem de erro?")),
+        ("user", "pular"),
+        ("bot", contains("Desde quando isso acontece?")),
+        ("user", "hoje"),
+        ("bot", contains("Quem é afetado por isso?")),
+        ("user", "só eu"),
+        ("bot", contains("Você consegue continuar trabalhando")),
+        ("user", "sim, pode esperar"),
+        ("bot", contains("Estes artigos podem resolver")),
+        ("bot", contains("Isso resolveu o seu problema?")),
+        ("user", "sim, funcionou"),
+        ("bot", contains("que bom que resolveu", ticket=True)),
+    ])
+    ref = desk.last().reference
+    await converse(desk, [("user", f"reabrir {ref}"), ("bot", contains(ref))])
+    assert desk.ticket(ref).status == "open"
+    assert desk.kb.events[-1] == ("kb-password-reset-pt", "reopened", "web:u1")
