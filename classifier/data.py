@@ -92,8 +92,11 @@ def _open_text(path: Path) -> io.TextIOWrapper:
     """Text stream of a plain or gzip CSV (detected by content, not by name); undecodable bytes replaced."""
     with path.open("rb") as probe:
         gz = probe.read(2) == b"\x1f\x8b"
-    raw: io.BufferedIOBase = gzip.GzipFile(path, "rb") if gz else io.BufferedReader(io.FileIO(path, "rb"))
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    if gz:
+        return io.TextIOWrapper(gzip.GzipFile(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
+    return io.TextIOWrapper(
+        io.BufferedReader(io.FileIO(path, "rb")), encoding="utf-8-sig", errors="replace", newline=""
+    )
 
 
 def parse_label_options(options: Sequence[str]) -> dict[str, str]:

@@ -14,7 +14,6 @@ from dialog.state import DESCRIBE, IN_PROGRESS, RESUME, ROUTE, START
 from dialog.text import canonical, has_words, references, snippet
 from dialog.turn import CLOSED_STATUSES, Deps, Turn
 
-
 log = logging.getLogger(__name__)
 
 class Aftercare:
