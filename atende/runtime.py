@@ -52,6 +52,15 @@ def ensure_api_token(settings: Settings) -> tuple[str, bool]:
     return token, True
 
 
+def connector_env(dotenv: Path = Path(".env")) -> dict[str, str]:
+    """What connectors read their settings from: the process environment over an optional .env file,
+    the same sources (and precedence) as the core settings."""
+    from dotenv import dotenv_values
+
+    values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None} if dotenv.exists() else {}
+    return {**values, **os.environ}
+
+
 def build_policy(settings: Settings) -> TicketPolicy:
     data: dict[str, Any] = {
         "reopen_window_days": settings.reopen_window_days,
@@ -197,6 +206,7 @@ def build_runtime(
 
     outbounds: dict[str, Outbound] = {"web": WebOutbound(runtime)}
     if connectors:
+        channel_env = dict(env) if env is not None else connector_env()
         ctx = ConnectorContext(
             intake=intake,
             data_dir=settings.data_dir,
@@ -210,7 +220,7 @@ def build_runtime(
                 if exc.name == name:
                     continue
                 raise
-            mounted = module.mount(ctx, env)
+            mounted = module.mount(ctx, channel_env)
             if mounted is None:
                 continue
             runtime.mounted.append(mounted)

@@ -102,3 +102,23 @@ def test_token_command_prints_the_stored_token(tmp_path: Path) -> None:
     r1 = subprocess.run([*ATENDE, "token"], env=_env(tmp_path), capture_output=True, text=True, timeout=60)
     r2 = subprocess.run([*ATENDE, "token"], env=_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert r1.returncode == 0 and r1.stdout.strip() == r2.stdout.strip() and len(r1.stdout.strip()) >= 32
+
+
+def test_connector_settings_come_from_dotenv_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atende.runtime import connector_env
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ATENDE_SLACK_BOT_TOKEN=xoxb-from-file\nATENDE_SLACK_SIGNING_SECRET=from-file\n")
+    monkeypatch.setenv("ATENDE_SLACK_SIGNING_SECRET", "from-environment")
+    env = connector_env(dotenv)
+    assert env["ATENDE_SLACK_BOT_TOKEN"] == "xoxb-from-file"
+    assert env["ATENDE_SLACK_SIGNING_SECRET"] == "from-environment"  # the environment wins, as for settings
+    assert connector_env(tmp_path / "missing.env")["ATENDE_SLACK_SIGNING_SECRET"] == "from-environment"
+
+
+def test_half_configured_channel_stops_serve_naming_the_variable(tmp_path: Path) -> None:
+    r = subprocess.run([*ATENDE, "serve"], env=_env(tmp_path, ATENDE_TELEGRAM_TOKEN="123:abc"),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "ATENDE_TELEGRAM_SECRET" in r.stderr
+    assert "123:abc" not in r.stderr
