@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.dialog.conftest import START, Desk
 from tests.dialog.transcript import contains, converse, press
@@ -47,24 +48,27 @@ async def test_es_ticket_with_questions_and_inferred_answers(desk: Desk) -> None
     assert desk.kb.events == []  # no article matched: straight to the ticket
 
 
+PT_SELF_SERVICE: list[tuple[str, Any]] = [
+    ("user", "Olá, esqueci minha senha do sistema"),
+    ("bot", contains("Olá, Ana!")),
+    ("bot", contains("Aparece alguma mensagem de erro?")),
+    ("user", "pular"),
+    ("bot", contains("Desde quando isso acontece?")),
+    ("user", "hoje"),
+    ("bot", contains("Quem é afetado por isso?")),
+    ("user", "só eu"),
+    ("bot", contains("Você consegue continuar trabalhando")),
+    ("user", "sim, pode esperar"),
+    ("bot", contains("Estes artigos podem resolver", "1. Redefinir a sua senha",
+                     "portal de autoatendimento")),
+    ("bot", contains("Isso resolveu o seu problema?", options=["kb:yes:1", "kb:no"])),
+    ("user", "sim, funcionou"),
+    ("bot", contains("que bom que resolveu", "INC-000001", ticket=True)),
+]
+
+
 async def test_pt_deflection_yes_records_self_service(desk: Desk) -> None:
-    await converse(desk, [
-        ("user", "Olá, esqueci minha senha do sistema"),
-        ("bot", contains("Olá, Ana!")),
-        ("bot", contains("Aparece alguma mensagem de erro?")),
-        ("user", "pular"),
-        ("bot", contains("Desde quando isso acontece?")),
-        ("user", "hoje"),
-        ("bot", contains("Quem é afetado por isso?")),
-        ("user", "só eu"),
-        ("bot", contains("Você consegue continuar trabalhando")),
-        ("user", "sim, pode esperar"),
-        ("bot", contains("Estes artigos podem resolver", "1. Redefinir a sua senha",
-                         "portal de autoatendimento")),
-        ("bot", contains("Isso resolveu o seu problema?", options=["kb:yes:1", "kb:no"])),
-        ("user", "sim, funcionou"),
-        ("bot", contains("que bom que resolveu", "INC-000001", ticket=True)),
-    ])
+    await converse(desk, PT_SELF_SERVICE)
     ticket = desk.last()
     assert ticket.status == "self_service_resolved" and ticket.resolution_due is None
     assert ticket.kb_article_id == "kb-password-reset-pt"
@@ -247,21 +251,7 @@ async def test_free_text_after_articles_counts_as_not_solved_and_is_kept(desk: D
 
 
 async def test_reopening_a_self_service_report_counts_against_the_article(desk: Desk) -> None:
-    await converse(desk, [
-        ("user", "Olá, esqueci minha senha do sistema"),
-        ("bot", contains("Aparece alguma mensagem de erro?")),
-        ("user", "pular"),
-        ("bot", contains("Desde quando isso acontece?")),
-        ("user", "hoje"),
-        ("bot", contains("Quem é afetado por isso?")),
-        ("user", "só eu"),
-        ("bot", contains("Você consegue continuar trabalhando")),
-        ("user", "sim, pode esperar"),
-        ("bot", contains("Estes artigos podem resolver")),
-        ("bot", contains("Isso resolveu o seu problema?")),
-        ("user", "sim, funcionou"),
-        ("bot", contains("que bom que resolveu", ticket=True)),
-    ])
+    await converse(desk, PT_SELF_SERVICE)
     ref = desk.last().reference
     await converse(desk, [("user", f"reabrir {ref}"), ("bot", contains(ref))])
     assert desk.ticket(ref).status == "open"
