@@ -23,18 +23,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
 
 from dialog.messages import InboundMessage
+from ticket_core.engine import make_engine, writer
 
 metadata = MetaData()
 
@@ -85,25 +82,6 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def make_engine(url: str) -> Engine:
-    if url in ("memory", "sqlite://", "sqlite:///:memory:"):
-        eng = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    elif url.startswith("sqlite"):
-        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    else:
-        eng = create_engine(url, pool_pre_ping=True)
-    if eng.dialect.name == "sqlite":
-
-        @event.listens_for(eng, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    return eng
-
-
 class SqlConversationStore:
     """Conversation state, inbox and idempotency records in one database.
 
@@ -112,7 +90,9 @@ class SqlConversationStore:
     """
 
     def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+        # The ticket core's engine set-up (WAL, busy timeout, BEGIN IMMEDIATE for writers) serves here too.
+        self.engine = make_engine("sqlite://" if url == "memory" else url)
+        self._writer = writer(self.engine)
         metadata.create_all(self.engine)
         self._cache: dict[str, dict[str, Any]] = {}
 
@@ -134,7 +114,7 @@ class SqlConversationStore:
             "status": "received",
         }
         try:
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 conn.execute(insert(inbox).values(**row))
         except IntegrityError:
             return False
@@ -146,7 +126,7 @@ class SqlConversationStore:
     def mark_sync(self, msg: InboundMessage, status: str) -> None:
         if msg.idempotency_key is None:
             return
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(
                 update(inbox).where(inbox.c.idempotency_key == msg.idempotency_key).values(status=status)
             )
@@ -183,7 +163,7 @@ class SqlConversationStore:
     ) -> None:
         now = datetime.now(UTC)
         state = _jsonable(state)
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             res = conn.execute(
                 update(conversations).where(conversations.c.key == key).values(state=state, updated_at=now)
             )
@@ -227,12 +207,12 @@ class SqlConversationStore:
     # --- web outbox (pushes to web-chat users who poll) ---
     def push_sync(self, conversation_key: str, replies: list[dict[str, Any]]) -> None:
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             for r in replies:
                 conn.execute(insert(outbox).values(conversation_key=conversation_key, reply=r, at=now))
 
     def pop_sync(self, conversation_key: str) -> list[dict[str, Any]]:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             rows = conn.execute(
                 select(outbox.c.id, outbox.c.reply)
                 .where(outbox.c.conversation_key == conversation_key)
