@@ -5,6 +5,14 @@
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
+  // The page chrome follows the browser's language; the bot itself follows what the user writes.
+  const UI = {
+    es: { send: "Enviar", error: "Error de red, inténtalo de nuevo." },
+    pt: { send: "Enviar", error: "Erro de rede, tente novamente." },
+    en: { send: "Send", error: "Network error, please try again." },
+  };
+  const ui = UI[(navigator.language || "en").slice(0, 2)] || UI.en;
+  document.getElementById("send").textContent = ui.send;
   let session = localStorage.getItem("atende.session");
   if (!session) {
     session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/-/g, "");
@@ -61,7 +69,7 @@
       if (!res.ok) { add("error", data.detail || ("Error " + res.status)); return; }
       showReplies(data.replies);
     } catch (e) {
-      add("error", "Network error, please try again.");
+      add("error", ui.error);
     }
   }
 
