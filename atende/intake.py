@@ -13,21 +13,13 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import ChannelError, IntakeResult
-from dialog.messages import InboundMessage, Option, Reply
+from dialog.messages import InboundMessage, Reply
+from dialog.state import reply_from_dict
 
 if TYPE_CHECKING:
     from atende.stores import SqlConversationStore
 
 log = logging.getLogger(__name__)
-
-
-def reply_from_json(data: dict[str, Any]) -> Reply:
-    return Reply(
-        text=data.get("text", ""),
-        ticket=data.get("ticket"),
-        options=tuple(Option(o["id"], o["label"]) for o in data.get("options", [])),
-        kind=data.get("kind", "message"),
-    )
 
 
 class EngineIntake:
@@ -70,7 +62,7 @@ class EngineIntake:
             stored = None
             if message.idempotency_key:
                 stored = await self.store.processed(message.idempotency_key)
-            return IntakeResult([reply_from_json(r) for r in stored or []], duplicate=True)
+            return IntakeResult([reply_from_dict(r) for r in stored or []], duplicate=True)
         return IntakeResult(await self.process(message), duplicate=False)
 
     async def delivery_failed(

@@ -31,11 +31,13 @@ class Notifier:
         self.outbounds = dict(outbounds)
 
     async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
+        # One agent_reply event carries the text and the agent; a message_out beside it would log it twice.
         await asyncio.to_thread(
-            self.tickets.add_message, ticket.reference, "out", text, ticket.channel, actor
-        )
-        await asyncio.to_thread(
-            self.tickets.record_event, ticket.reference, "agent_reply", {"text": text}, actor
+            self.tickets.record_event,
+            ticket.reference,
+            "agent_reply",
+            {"text": text, "channel": ticket.channel},
+            actor,
         )
         return await self._push(ticket, "agent_reply", text=text, author=actor)
 

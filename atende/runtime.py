@@ -230,7 +230,3 @@ def build_runtime(
             log.info("channel %s on", mounted.name)
     notifier.outbounds.update(outbounds)
     return runtime
-
-
-def data_path(settings: Settings, *parts: str) -> Path:
-    return settings.data_dir.joinpath(*parts)

@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, model_validator
 
@@ -93,7 +93,3 @@ class WebOutbound:
         await asyncio.to_thread(
             self._runtime.conv_store.push_sync, conversation_key, [r.to_json() for r in replies]
         )
-
-
-def not_found(ref: str) -> HTTPException:
-    return HTTPException(status_code=404, detail=f"ticket {ref} not found")
