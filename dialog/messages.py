@@ -7,6 +7,7 @@ and channel specifics live in ``extras`` rather than being packed into ``text``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,8 +60,10 @@ class Attachment:
 class InboundMessage:
     """One inbound user message, channel-neutral.
 
-    ``provider_message_id`` is the idempotency key (Telegram update_id, Twilio MessageSid, Slack event_id,
-    e-mail Message-ID); it is scoped by channel, so ids of different providers never collide.
+    ``provider_message_id`` makes the idempotency key (Telegram update_id, Twilio MessageSid, Slack event_id,
+    e-mail Message-ID, a web client's message id). The key is scoped to the conversation: a client-chosen id
+    reused by another user (or a provider id that is only unique per account) never matches someone else's
+    message, so a duplicate can only ever return replies to the conversation that sent the original.
     ``option_id`` is set when the user picked one of the options of an earlier reply (a button, a digit).
     """
 
@@ -79,7 +82,19 @@ class InboundMessage:
     def idempotency_key(self) -> str | None:
         if not self.provider_message_id:
             return None
-        return f"{self.channel}:{self.provider_message_id}"
+        return idempotency_key(self.conversation_key, self.provider_message_id)
+
+
+MAX_KEY_CHARS = 300
+
+
+def idempotency_key(conversation_key: str, message_id: str) -> str:
+    """``conversation_key/message_id``; hashed when that would not fit the stores' key columns."""
+    key = f"{conversation_key}/{message_id}"
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    digest = hashlib.sha256(f"{conversation_key}\0{message_id}".encode()).hexdigest()
+    return f"{conversation_key[:200]}/sha256:{digest}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,11 +46,12 @@ async def test_state_and_replies_are_saved_together_and_survive_a_restart(tmp_pa
     url = f"sqlite:///{tmp_path / 'c.db'}"
     s1 = SqlConversationStore(url)
     await s1.record_inbound(_msg("m1"))
-    await s1.save("web:abc", {"stage": "asking", "n": 1}, "web:m1", [{"text": "hi", "options": []}])
+    key = _msg("m1").idempotency_key
+    await s1.save("web:abc", {"stage": "asking", "n": 1}, key, [{"text": "hi", "options": []}])
     s1.close()
     s2 = SqlConversationStore(url)
     assert await s2.load("web:abc") == {"stage": "asking", "n": 1}
-    assert await s2.processed("web:m1") == [{"text": "hi", "options": []}]
+    assert key is not None and await s2.processed(key) == [{"text": "hi", "options": []}]
     assert await s2.processed("web:unknown") is None
     assert s2.inbox_rows("web:abc")[0]["status"] == "processed"
     s2.close()

@@ -37,7 +37,7 @@ def test_new_mail_text_is_subject_plus_body() -> None:
     assert inbound.conversation_key == "email:alice.smith@example.com"
     assert inbound.sender.email == "alice.smith@example.com"
     assert inbound.provider_message_id == "alt-0001@mail.example.com"
-    assert inbound.idempotency_key == "email:alt-0001@mail.example.com"
+    assert inbound.idempotency_key == "email:alice.smith@example.com/alt-0001@mail.example.com"
 
 
 def test_html_only_becomes_text_without_the_quote() -> None:

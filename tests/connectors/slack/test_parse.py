@@ -32,7 +32,7 @@ def test_direct_message() -> None:
     assert msg.channel == "slack"
     assert msg.text == "My laptop can't reach the VPN (https://vpn.example.com) & Outlook <3"
     assert msg.conversation_key == "slack:D0ANA"  # top-level DM: answered top-level
-    assert msg.idempotency_key == "slack:Ev0DM00001"
+    assert msg.idempotency_key == "slack:D0ANA/Ev0DM00001"
     assert msg.sender.native_id == "U0ANA" and msg.sender.email is None
     assert msg.extras["slack_team"] == "T0TEAM"
     assert msg.received_at.timestamp() == pytest.approx(1764190000.0001)

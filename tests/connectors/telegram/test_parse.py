@@ -34,7 +34,7 @@ def test_private_text_message() -> None:
     assert msg.conversation_key == "telegram:111"
     assert msg.text == "A impressora do 3º andar não imprime"
     assert msg.provider_message_id == "900001"
-    assert msg.idempotency_key == "telegram:900001"
+    assert msg.idempotency_key == "telegram:111/900001"
     assert msg.sender.native_id == "111" and msg.sender.display_name == "Ana Souza"
     assert msg.sender.phone is None and msg.sender.email is None
     assert msg.locale_hint == "pt-br"

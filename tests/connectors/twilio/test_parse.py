@@ -35,7 +35,7 @@ def test_whatsapp_text_becomes_a_message_with_a_verified_phone() -> None:
     assert msg.sender.display_name == "Ana Souza"
     assert msg.text == "No puedo entrar en el VPN desde esta mañana"
     assert msg.provider_message_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
-    assert msg.idempotency_key == "whatsapp:SM1f0e8ae6ade43cb3c0ce4525424e404f"
+    assert msg.idempotency_key == f"{msg.conversation_key}/SM1f0e8ae6ade43cb3c0ce4525424e404f"
     assert msg.option_id is None
     assert msg.extras["to"] == "whatsapp:+14155238886"
     json.dumps(dict(msg.extras))  # the intake stores extras as JSON
