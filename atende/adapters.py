@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from atende.dispatch.context import current_message_key
 from dialog.messages import Attachment, Identity
 from dialog.ports import TicketDraft, TicketSummary
 from ticket_core import TicketError, TicketStore
@@ -126,11 +127,14 @@ class TicketServiceAdapter:
         self._linked.add(key)
 
     async def create_ticket(self, draft: TicketDraft) -> TicketSummary:
-        return summary(await asyncio.to_thread(self.store.create_ticket, _new_ticket(draft, "new")))
+        # The key of the message being processed (set by the Dispatcher): processing it twice files once.
+        key = current_message_key.get()
+        new = _new_ticket(draft, "new")
+        return summary(await asyncio.to_thread(self.store.create_ticket, new, key))
 
     async def record_self_service(self, draft: TicketDraft, article_id: str) -> TicketSummary:
         new = _new_ticket(draft, "self_service_resolved")
-        return summary(await asyncio.to_thread(self.store.create_ticket, new))
+        return summary(await asyncio.to_thread(self.store.create_ticket, new, current_message_key.get()))
 
     def _own(self, reference: str, requester: Identity) -> Ticket | None:
         self._link(requester)
@@ -139,6 +143,8 @@ class TicketServiceAdapter:
     async def add_message(
         self, reference: str, requester: Identity, text: str, attachments: Sequence[Attachment] = ()
     ) -> TicketSummary | None:
+        key = current_message_key.get()
+
         def run() -> Ticket | None:
             own = self._own(reference, requester)
             if own is None or own.status == "closed":
@@ -150,6 +156,7 @@ class TicketServiceAdapter:
                 requester.channel,
                 f"requester:{requester.key}",
                 _attachments(attachments),
+                idempotency_key=key,
             )
 
         t = await asyncio.to_thread(run)

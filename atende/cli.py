@@ -71,8 +71,7 @@ def chat(
     lang: Annotated[str | None, typer.Option(help="locale hint: es, pt or en")] = None,
 ) -> None:
     """Talk to the bot in the terminal (the same engine; options as numbered choices)."""
-    from connectors.base import resolve_numbered_answer
-    from dialog.messages import Identity, InboundMessage, Option
+    from dialog.messages import Identity, InboundMessage
 
     settings = _settings()
     logging.basicConfig(level=logging.WARNING)
@@ -81,7 +80,6 @@ def chat(
 
     async def loop() -> None:
         await runtime.start(load_models=False)
-        options: list[Option] = []
         typer.echo("Type your message (Ctrl-D to quit).")
         try:
             while True:
@@ -89,22 +87,14 @@ def chat(
                     line = await asyncio.to_thread(input, "> ")
                 except EOFError:
                     break
-                option_id = resolve_numbered_answer(line, options) if options else None
-                msg = InboundMessage(
-                    channel="cli",
-                    conversation_key=f"cli:{user}",
-                    sender=identity,
-                    text="" if option_id else line,
-                    option_id=option_id,
-                    locale_hint=lang,
-                )
-                result = await runtime.intake.handle(msg)
-                options = []
-                for reply in result.replies:
+                # A typed "2" stays text: the engine resolves it against its pending options.
+                msg = InboundMessage(channel="cli", conversation_key=f"cli:{user}", sender=identity,
+                                     text=line, locale_hint=lang)
+                replies = await runtime.inbox.ask(msg, 120.0) or []
+                for reply in replies:
                     typer.echo(reply.text)
                     for i, opt in enumerate(reply.options, start=1):
                         typer.echo(f"  {i}. {opt.label}")
-                    options = list(reply.options) or options
         finally:
             await runtime.stop()
             runtime.close()

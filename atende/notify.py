@@ -1,34 +1,35 @@
 """Pushes what agents do to the requester, on the channel the ticket came from.
 
-The engine words the message in the user's language (and, on resolution, asks for the CSAT rating); the
-channel's Outbound delivers it. Every push lands in the ticket's event log as notification_sent or
-notification_failed, so an agent can see that a requester was not reached.
+An agent action becomes a ticket event posted to the Inbox behind the user's own messages; the Dispatcher
+has the engine word it in the user's language (on resolution it also asks for the CSAT rating) and delivers
+it through the channel's Outbound. Every push lands in the ticket's event log as notification_sent or
+notification_failed (this class is the Dispatcher's DeliveryLog), so an agent can see that a requester was
+not reached.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import ChannelError, Outbound
-from dialog.messages import Reply
 from dialog.ports import TicketEvent
+from ticket_core import TicketStore
+
+if TYPE_CHECKING:
+    from atende.dispatch import Inbox
 
 log = logging.getLogger(__name__)
 
+#: How long an agent's API call waits to report whether the push was delivered.
+DELIVERY_WAIT_S = 10.0
+
 
 class Notifier:
-    def __init__(
-        self,
-        tickets: Any,
-        notify: Callable[[str, TicketEvent], Awaitable[list[Reply]]],
-        outbounds: Mapping[str, Outbound],
-    ) -> None:
+    def __init__(self, tickets: TicketStore, inbox: Inbox | None = None) -> None:
         self.tickets = tickets
-        self.notify = notify
-        self.outbounds = dict(outbounds)
+        self.inbox = inbox
 
     async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
         # One agent_reply event carries the text and the agent; a message_out beside it would log it twice.
@@ -39,37 +40,28 @@ class Notifier:
             {"text": text, "channel": ticket.channel},
             actor,
         )
-        return await self._push(ticket, "agent_reply", text=text, author=actor)
+        return await self._push(ticket, TicketEvent("agent_reply", ticket.reference, text=text,
+                                                    status=ticket.status, author=actor))
 
     async def status_changed(self, ticket: Any) -> bool:
         kind = "resolved" if ticket.status == "resolved" else "status_changed"
-        return await self._push(ticket, kind, text=None)
+        return await self._push(ticket, TicketEvent(kind, ticket.reference, status=ticket.status))
 
-    async def _push(self, ticket: Any, kind: Any, text: str | None, author: str | None = None) -> bool:
+    async def _push(self, ticket: Any, event: TicketEvent) -> bool:
+        """Queue the event for the requester's conversation; True when it was delivered within the wait."""
         if not ticket.conversation_key:
-            await self._record(ticket, False, "ticket has no conversation to reach the requester")
+            await self._record(ticket.reference, False, ticket.channel, event.kind,
+                               "ticket has no conversation to reach the requester")
             return False
-        event = TicketEvent(
-            kind=kind, reference=ticket.reference, status=ticket.status, text=text, author=author
-        )
-        replies: list[Reply] = list(await self.notify(ticket.conversation_key, event))
-        if not replies:
-            return False
-        outbound = self.outbounds.get(ticket.channel)
-        if outbound is None:
-            await self._record(ticket, False, f"channel {ticket.channel} cannot push messages")
-            return False
-        try:
-            await outbound.send(ticket.conversation_key, replies, ticket.reference)
-        except ChannelError as exc:
-            await self._record(ticket, False, str(exc), kind=kind)
-            return False
-        except Exception as exc:  # a connector bug must still leave a trace for the agent
-            log.exception("push to %s failed", ticket.channel)
-            await self._record(ticket, False, f"unexpected error: {exc}", kind=kind)
-            return False
-        await self._record(ticket, True, "", kind=kind, text="\n".join(r.text for r in replies))
-        return True
+        assert self.inbox is not None, "Notifier used before the runtime wired its Inbox"
+        outcome = await self.inbox.post_event(ticket.conversation_key, ticket.channel, event,
+                                              wait=DELIVERY_WAIT_S)
+        return bool(outcome is not None and outcome.delivered)
+
+    # --- the Dispatcher's DeliveryLog ---
+    async def event_delivered(self, event: Mapping[str, Any], channel: str, ok: bool, detail: str) -> None:
+        data = event.get("event") or {}
+        await self._record(str(data.get("reference")), ok, channel, str(data.get("kind")), detail)
 
     async def delivery_failed(self, conversation_key: str, channel: str, error: str) -> None:
         """A reply inside a conversation could not be delivered: log it on the user's open tickets."""
@@ -85,16 +77,15 @@ class Notifier:
                 "bot",
             )
 
-    async def _record(self, ticket: Any, ok: bool, error: str, kind: str = "", text: str = "") -> None:
-        payload = {"channel": ticket.channel, "kind": kind}
-        if ok:
-            payload["text"] = text
-        else:
-            payload["error"] = error
-        await asyncio.to_thread(
-            self.tickets.record_event,
-            ticket.reference,
-            "notification_sent" if ok else "notification_failed",
-            payload,
-            "bot",
-        )
+    async def _record(self, reference: str, ok: bool, channel: str, kind: str, detail: str) -> None:
+        payload = {"channel": channel, "kind": kind, ("text" if ok else "error"): detail}
+        try:
+            await asyncio.to_thread(
+                self.tickets.record_event,
+                reference,
+                "notification_sent" if ok else "notification_failed",
+                payload,
+                "bot",
+            )
+        except Exception:
+            log.exception("could not log the notification on %s", reference)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from atende.adapters import TicketServiceAdapter
-from atende.intake import EngineIntake
+from atende.dispatch import Dispatcher, Inbox
+from atende.dispatch.queue import SqlQueue
 from atende.language import LinguaDetector
 from atende.ml import ModelClassifier, SearchKnowledgeBase
 from atende.notify import Notifier
@@ -79,7 +80,8 @@ class Runtime:
     tickets: TicketStore
     conv_store: SqlConversationStore
     engine: DialogEngine
-    intake: EngineIntake
+    inbox: Inbox
+    dispatcher: Dispatcher
     notifier: Notifier
     api_token: str
     classifier: Any
@@ -101,6 +103,8 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        # Before the channels: what a previous process recorded but did not process or send goes first.
+        await self.dispatcher.start()
         for m in self.mounted:
             if m.start is not None:
                 await m.start()
@@ -137,6 +141,7 @@ class Runtime:
                     await m.stop()
                 except Exception:
                     log.exception("stopping %s failed", m.name)
+        await self.dispatcher.stop()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
@@ -187,16 +192,18 @@ def build_runtime(
         detector=LinguaDetector(),
         settings=engine_settings,
     )
-    intake = EngineIntake(engine, conv_store)
-    notifier = Notifier(tickets, intake.notify, {})
-    intake.on_delivery_failed = notifier.delivery_failed
+    notifier = Notifier(tickets)
+    dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
+    inbox = Inbox(conv_store, dispatcher)
+    notifier.inbox = inbox
 
     runtime = Runtime(
         settings=settings,
         tickets=tickets,
         conv_store=conv_store,
         engine=engine,
-        intake=intake,
+        inbox=inbox,
+        dispatcher=dispatcher,
         notifier=notifier,
         api_token=token,
         classifier=classifier,
@@ -208,7 +215,8 @@ def build_runtime(
     if connectors:
         channel_env = dict(env) if env is not None else connector_env()
         ctx = ConnectorContext(
-            intake=intake,
+            inbox=inbox,
+            state=SqlKeyValueState(dispatcher.queue),
             data_dir=settings.data_dir,
             public_url=settings.public_url,
             max_attachment_bytes=settings.max_attachment_bytes,
@@ -228,5 +236,18 @@ def build_runtime(
                 for ch in mounted.channels:
                     outbounds[ch] = mounted.outbound
             log.info("channel %s on", mounted.name)
-    notifier.outbounds.update(outbounds)
+    dispatcher.outbounds.update(outbounds)
     return runtime
+
+
+class SqlKeyValueState:
+    """The connectors' key-value state port on the conversation database."""
+
+    def __init__(self, queue: SqlQueue) -> None:
+        self._queue = queue
+
+    async def get(self, namespace: str, key: str) -> Any:
+        return await asyncio.to_thread(self._queue.kv_get, namespace, key)
+
+    async def set(self, namespace: str, key: str, value: Any) -> None:
+        await asyncio.to_thread(self._queue.kv_set, namespace, key, value)

@@ -49,6 +49,39 @@ inbox = Table(
     Column("extras", JSON, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("status", String(16), nullable=False, default="received"),
+    # Added with the Dispatcher (older files get them through _upgrade): a row is a user message or a
+    # ticket event posted behind the user's messages; what is needed to rebuild the message exactly.
+    Column("kind", String(16), nullable=True),
+    Column("payload", JSON, nullable=True),
+    Column("provider_message_id", Text, nullable=True),
+    Column("locale_hint", String(35), nullable=True),
+    Column("attempts", Integer, nullable=True),
+)
+
+#: Replies computed for a message or event, written in the transaction that saves the state, then sent.
+#: A crash between the two re-sends from here; nothing is recomputed.
+outbox_rows = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_key", String(300), nullable=False, index=True),
+    Column("message_key", String(320), nullable=False, unique=True),
+    Column("replies", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending | sent | answered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The key-value state port connectors get in their context (last inbound time, thread headers...).
+kv = Table(
+    "connector_state",
+    metadata,
+    Column("namespace", String(64), primary_key=True),
+    Column("key", String(320), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 conversations = Table(
@@ -94,7 +127,21 @@ class SqlConversationStore:
         self.engine = make_engine("sqlite://" if url == "memory" else url)
         self._writer = writer(self.engine)
         metadata.create_all(self.engine)
+        self._upgrade()
         self._cache: dict[str, dict[str, Any]] = {}
+
+    def _upgrade(self) -> None:
+        """Files written before the Dispatcher lack the inbox's new columns: add them (nullable)."""
+        from sqlalchemy import inspect, text
+
+        have = {c["name"] for c in inspect(self.engine).get_columns("inbox")}
+        missing = [c for c in inbox.columns if c.name not in have]
+        if not missing:
+            return
+        with self._writer.begin() as conn:
+            for col in missing:
+                kind = col.type.compile(dialect=self.engine.dialect)
+                conn.execute(text(f"ALTER TABLE inbox ADD COLUMN {col.name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,6 +159,10 @@ class SqlConversationStore:
             "extras": _jsonable(dict(msg.extras)),
             "received_at": msg.received_at,
             "status": "received",
+            "kind": "message",
+            "provider_message_id": msg.provider_message_id,
+            "locale_hint": msg.locale_hint,
+            "attempts": 0,
         }
         try:
             with self._writer.begin() as conn:
@@ -177,6 +228,13 @@ class SqlConversationStore:
                 )
                 conn.execute(
                     update(inbox).where(inbox.c.idempotency_key == message_key).values(status="processed")
+                )
+                conn.execute(
+                    insert(outbox_rows).values(
+                        conversation_key=key, message_key=message_key, replies=_jsonable(replies or []),
+                        status="pending" if replies else "sent", attempts=0, created_at=now,
+                        sent_at=None if replies else now,
+                    )
                 )
         self._cache[key] = state
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from atende.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
+ASK_TIMEOUT_S = 25.0
+WORKING_ON_IT = "… / ⏳ We are on it: the answer will appear here in a moment."
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 
 
@@ -65,8 +67,16 @@ def router(runtime: Runtime) -> APIRouter:
             provider_message_id=body.message_id,
             locale_hint=locale,
         )
-        result = await runtime.intake.handle(msg)
-        return replies_json(result.replies)
+        replies = await ask(msg)
+        return replies_json(replies)
+
+    async def ask(msg: InboundMessage) -> list[Reply]:
+        """The one place the web chat reaches the engine: through the Inbox, answered in the response.
+        When the answer takes longer than the wait, the user is told and the replies follow by push."""
+        replies = await runtime.inbox.ask(msg, ASK_TIMEOUT_S)
+        if replies is None:
+            return [Reply(WORKING_ON_IT)]
+        return replies
 
     @r.get("/api/chat/messages")
     async def pending(session: str = Query(pattern=SESSION_PATTERN)) -> dict[str, Any]:
@@ -88,6 +98,10 @@ class WebOutbound:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+
+    async def reply(self, message: InboundMessage, replies: Any) -> None:
+        """Replies that missed their request (the wait timed out, or a crash recovery): pushed."""
+        await self.send(message.conversation_key, replies)
 
     async def send(self, conversation_key: str, replies: Any, ticket: str | None = None) -> None:
         await asyncio.to_thread(

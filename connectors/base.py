@@ -1,8 +1,8 @@
-"""What every connector shares: the intake it feeds, the typed delivery error, retries, option fallback.
+"""What every connector shares: the inbox it feeds, the typed delivery error, retries, option fallback.
 
 A connector is four small things: its settings, a pure ``parse(raw) -> InboundMessage | None``, a pure
 ``render(replies) -> native payload`` and a class that *holds* the SDK client. The HTTP routes authenticate
-the request before parsing it, hand the message to the :class:`Intake` (which records it durably and
+the request before parsing it, hand the message to the :class:`Inbox` (which records it durably and
 de-duplicates it) and only then acknowledge.
 """
 
@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -34,45 +34,61 @@ class ChannelError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True, slots=True)
-class IntakeResult:
-    replies: list[Reply]
-    duplicate: bool
-
-
-class Intake(Protocol):
-    """Implemented by the composition root (atende.intake). Connectors depend on this, not on the engine."""
+class Inbox(Protocol):
+    """Implemented by the composition root (atende.dispatch). Connectors record and acknowledge; they never
+    run the engine: the Dispatcher does, in order per conversation, and delivers through the Outbound."""
 
     async def receive(self, message: InboundMessage) -> bool:
         """Record the message durably. False when its idempotency key was already seen (a redelivery)."""
         ...
 
-    async def process(self, message: InboundMessage) -> list[Reply]:
-        """Run the dialog engine on a received message (ordered per conversation); returns the replies."""
-        ...
-
-    async def handle(self, message: InboundMessage) -> IntakeResult:
-        """receive + process; a duplicate returns the replies stored for it the first time."""
+    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
+        """Record and wait for the replies (channels that answer inside the request: web chat, voice).
+        A resend gets the replies stored the first time; None on timeout (the replies follow by push)."""
         ...
 
     async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
                               error: ChannelError) -> None:
-        """Record a failed outbound delivery (in the ticket's event log when there is a ticket)."""
+        """Record a failed delivery of the connector's own (in the ticket's event log when there is one)."""
         ...
 
 
 class Outbound(Protocol):
-    """A connector that can push messages on its own (agent replies, status changes, CSAT prompts).
-
-    ``conversation_key`` is the key the connector itself put on the InboundMessage, so it knows how to
-    turn it back into a chat id, a phone number, a Slack thread or an e-mail address.
-    """
+    """How a channel delivers. ``reply`` answers a recorded message (the Dispatcher calls it with the
+    message itself, so the connector finds its chat id, thread or mail headers there); ``send`` pushes to a
+    conversation (agent replies, status changes, CSAT prompts): ``conversation_key`` is the key the
+    connector itself put on its messages. Both raise ChannelError when the provider refuses (after
+    retries). A connector may also define ``async prepare(message) -> message``, which the Dispatcher runs
+    before the engine (work too slow for the acknowledgement, such as downloading Slack files)."""
 
     channel: str
 
+    async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None: ...
+
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
-        """Deliver replies; raise ChannelError when the provider refuses (after retries)."""
         ...
+
+
+class KeyValueState(Protocol):
+    """Channel-private state (WhatsApp's last inbound time, mail thread headers), kept in the product's
+    conversation database instead of a connector's own file. Values are JSON."""
+
+    async def get(self, namespace: str, key: str) -> Any: ...
+
+    async def set(self, namespace: str, key: str, value: Any) -> None: ...
+
+
+class MemoryState:
+    """A KeyValueState in a dict, for connectors mounted without the product (tests, tools)."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], Any] = {}
+
+    async def get(self, namespace: str, key: str) -> Any:
+        return self._data.get((namespace, key))
+
+    async def set(self, namespace: str, key: str, value: Any) -> None:
+        self._data[(namespace, key)] = value
 
 
 @dataclass(slots=True)
@@ -155,7 +171,8 @@ class ConfigError(ValueError):
 class ConnectorContext:
     """What the composition root hands every connector's ``mount(ctx, env)``."""
 
-    intake: Intake
+    inbox: Inbox
     data_dir: Path  # attachments go under data_dir / "attachments" / <channel>
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
+    state: KeyValueState = field(default_factory=MemoryState)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from dialog.aftercare import Aftercare
+from dialog.choice import resolve_choice
 from dialog.commands import Command, CommandParser
 from dialog.i18n import Catalogs
 from dialog.intake import IntakeFlow
@@ -100,13 +102,20 @@ class DialogEngine:
                                [reply_to_dict(r) for r in turn.replies])
         return turn.replies
 
-    async def notify(self, conversation_key: str, event: TicketEvent) -> list[Reply]:
+    async def notify(self, conversation_key: str, event: TicketEvent,
+                     message_key: str | None = None) -> list[Reply]:
         """An agent replied, changed the status or resolved a ticket: the messages to push to the user, in
-        their language. ``resolved`` also starts the CSAT survey. User idle time is not reset."""
+        their language. ``resolved`` also starts the CSAT survey. User idle time is not reset.
+        ``message_key`` (the event's key in the inbox) saves the replies with the state, as for messages."""
+        if message_key is not None:
+            stored = await self._store.processed(message_key)
+            if stored is not None:
+                return [reply_from_dict(r) for r in stored]
         state = ConversationState.from_dict(await self._store.load(conversation_key))
         turn = Turn(state, state.language or self.settings.default_language, self._clock())
         self._care.notify(turn, event)
-        await self._store.save(conversation_key, state.to_dict())
+        await self._store.save(conversation_key, state.to_dict(), message_key,
+                               [reply_to_dict(r) for r in turn.replies])
         return turn.replies
 
     # -- dispatch ------------------------------------------------------------------------------------
@@ -126,6 +135,11 @@ class DialogEngine:
 
     async def _dispatch(self, turn: Turn, truncated: bool) -> None:
         st, d = turn.state, self._deps
+        if turn.message is not None and not turn.option_id and st.pending_options and turn.text:
+            chosen = resolve_choice(turn.text, st.pending_options)
+            if chosen is not None:  # "2" or "the second one" answers the pending options on any channel
+                turn.message = replace(turn.message, option_id=chosen, text="")
+                turn.text = ""
         option = turn.option_id
         command = d.parser.from_option(option) if option else d.parser.parse(turn.text) if turn.text else None
         if command is not None and command.name == "new" and st.stage in (RESUME, ROUTE) and not option:

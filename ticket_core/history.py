@@ -19,10 +19,12 @@ LABEL_FIELDS = frozenset({"category", "type", "priority", "impact", "urgency"})
 
 
 def add_event(
-    s: Session, ticket: TicketRow, kind: str, payload: dict[str, Any], actor: str, at: datetime
+    s: Session, ticket: TicketRow, kind: str, payload: dict[str, Any], actor: str, at: datetime,
+    idempotency_key: str | None = None,
 ) -> EventRow:
     row = EventRow(
-        ticket_id=ticket.id, kind=kind, payload=payload, actor=values.text(actor, "actor", 200), at=at
+        ticket_id=ticket.id, kind=kind, payload=payload, actor=values.text(actor, "actor", 200), at=at,
+        idempotency_key=idempotency_key,
     )
     s.add(row)
     s.flush()

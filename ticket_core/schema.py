@@ -141,6 +141,8 @@ class TicketRow(Base):
     csat_comment: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The idempotency key of the message that filed it: a message processed twice files one ticket.
+    idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
 
     requester: Mapped[PersonRow] = relationship(lazy="selectin")
     attachments: Mapped[list[AttachmentRow]] = relationship(order_by="AttachmentRow.id", lazy="selectin")
@@ -172,3 +174,5 @@ class EventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set on events a user's message caused (a message appended): processing it again appends nothing.
+    idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)

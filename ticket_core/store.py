@@ -103,11 +103,25 @@ class TicketStore:
         return self._write(work)
 
     # -- tickets --------------------------------------------------------------------------------------
-    def create_ticket(self, new: NewTicket) -> Ticket:
+    def create_ticket(self, new: NewTicket, idempotency_key: str | None = None) -> Ticket:
         """File a ticket: reference, priority from the matrix, SLA due times, transcript and classification
-        in the log. Status ``new``, or ``self_service_resolved`` for a report a KB article solved."""
+        in the log. Status ``new``, or ``self_service_resolved`` for a report a KB article solved.
+
+        ``idempotency_key`` is the key of the message that files it: filing again with the same key returns
+        the ticket filed the first time (a unique index backs it, so two racing writers file one ticket)."""
         prepared = filing.prepare(new, self.policy)
-        return self._write(lambda s: to_ticket(filing.insert(s, prepared, self._now(), self.policy)))
+
+        def work(s: Session) -> Ticket:
+            if idempotency_key is not None:
+                found = s.scalar(select(TicketRow).where(TicketRow.idempotency_key == idempotency_key))
+                if found is not None:
+                    return to_ticket(found)
+            row = filing.insert(s, prepared, self._now(), self.policy)
+            row.idempotency_key = idempotency_key
+            s.flush()
+            return to_ticket(row)
+
+        return self._write(work)
 
     def get(self, ref: str) -> Ticket | None:
         with self._reads() as s:
@@ -254,14 +268,20 @@ class TicketStore:
         channel: str,
         actor: str,
         attachments: Sequence[AttachmentLike] = (),
+        idempotency_key: str | None = None,
     ) -> Ticket:
         """Log a message on the ticket. The requester answering a ``pending_user`` ticket puts it back in
-        the queue: ``in_progress`` when someone is assigned, else ``open``."""
+        the queue: ``in_progress`` when someone is assigned, else ``open``. With ``idempotency_key`` (the
+        user message's key) a second call for the same message appends nothing."""
         direction = values.one_of(direction, ("in", "out"), "direction")
 
         def work(s: Session) -> Ticket:
             now = self._now()
             row = self._lock(s, ref)
+            if idempotency_key is not None and s.scalar(
+                select(EventRow.id).where(EventRow.idempotency_key == idempotency_key)
+            ) is not None:
+                return to_ticket(row)
             event = add_event(
                 s,
                 row,
@@ -269,6 +289,7 @@ class TicketStore:
                 {"text": text, "channel": channel, "attachments": [a.name for a in attachments]},
                 actor,
                 now,
+                idempotency_key,
             )
             if attachments:
                 add_attachments(s, row, attachments, event, now)

@@ -49,7 +49,6 @@ class EmailService:
             await self.poller.stop()
         if self.listener:
             await self.listener.stop()
-        await self.desk.drain()
 
     def mounted(self) -> Mounted:
         return Mounted(name="email", channels=("email",), router=None, outbound=self.desk,

@@ -1,11 +1,11 @@
 """The e-mail desk: the one path every inbound mail takes (SMTP listener and IMAP poller alike), and the
 one path every outbound mail takes (answers to mail and agent pushes).
 
-Inbound: parse -> keep the raw .eml and the attachments under the data dir -> ``intake.receive`` (durable,
-de-duplicated by Message-ID) -> answered in a tracked background task, unless the mail must never be
-answered (auto-replies, bounces, list mail, our own mail coming back, or an auto-responder repeating itself:
-the loop guard). Outbound: per-address hourly cap, threading headers, retries on transient relay errors,
-and ``intake.delivery_failed`` when it finally fails.
+Inbound: parse -> keep the raw .eml and the attachments under the data dir -> ``inbox.receive`` (durable,
+de-duplicated by Message-ID) -> answered by the Dispatcher through :meth:`EmailDesk.reply`, unless the mail
+must never be answered (auto-replies, bounces, list mail, our own mail coming back, or an auto-responder
+repeating itself: the loop guard). Outbound: per-address hourly cap, threading headers, retries on
+transient relay errors; a final failure raises ChannelError, which the Dispatcher logs on the ticket.
 """
 
 from __future__ import annotations
@@ -16,20 +16,18 @@ import hashlib
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors.base import ChannelError, ConnectorContext, resolve_numbered_answer, with_retries
+from connectors.base import ChannelError, ConnectorContext, with_retries
 from connectors.email.parse import CHANNEL, MailPart, MalformedMail, ParsedMail, parse_mail, to_inbound
 from connectors.email.render import make_message_id, render
 from connectors.email.settings import EmailSettings
 from connectors.email.smtp_out import SmtpSender
 from connectors.email.state import MailState, Thread
-from connectors.work import BackgroundWork
-from dialog.messages import Attachment, InboundMessage, Option, Reply
+from dialog.messages import Attachment, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +39,6 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 def _digest(text: str) -> str | None:
     norm = re.sub(r"\d+", "0", " ".join(text.lower().split()))
     return hashlib.sha256(norm.encode()).hexdigest() if len(norm) >= _MIN_DIGEST_CHARS else None
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).strip(" .!?\t")
-
-
-def match_option(text: str, options: Sequence[Option]) -> str | None:
-    """An answer by number ("2", "2.") or by words (the label or id, any case or accent) -> option id."""
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    found = resolve_numbered_answer(first, options)
-    if found:
-        return found
-    answer = _fold(first)
-    for opt in options:
-        if answer and answer in (_fold(opt.label), _fold(opt.id)):
-            return opt.id
-    return None
 
 
 class EmailDesk:
@@ -78,7 +58,6 @@ class EmailDesk:
             password=settings.smtp_out_password, starttls=settings.smtp_out_starttls)
         self.retry_attempts = retry_attempts
         self.retry_base_delay = retry_base_delay
-        self.work = BackgroundWork(CHANNEL)  # the answers, after the mail is recorded
 
     # --- inbound ---
     def accepts(self, recipient: str) -> bool:
@@ -101,7 +80,6 @@ class EmailDesk:
         raw_path = await asyncio.to_thread(self._store_raw, raw, "raw")
         attachments, too_large = await asyncio.to_thread(self._store_attachments, mail)
         thread = await asyncio.to_thread(self.state.thread, f"{CHANNEL}:{mail.from_address}")
-        option_id = match_option(mail.text, thread.options) if thread.options and not truncated else None
         extras: dict[str, object] = {"raw_path": str(raw_path), "source": source}
         if too_large:
             extras["attachments_too_large"] = too_large
@@ -111,8 +89,8 @@ class EmailDesk:
         if mail.no_reply_reason is None and digest and await asyncio.to_thread(
                 self.state.answered_before, mail.from_address, digest, LOOP_WINDOW_S):
             extras.update(no_reply=True, no_reply_reason="repeated-content")
-        msg = to_inbound(mail, attachments=attachments, option_id=option_id, extras=extras)
-        if not await self.ctx.intake.receive(msg):
+        msg = to_inbound(mail, attachments=attachments, extras=extras)
+        if not await self.ctx.inbox.receive(msg):
             log.info("e-mail %s already recorded", mail.message_id)
             return False
         if msg.extras.get("no_reply"):
@@ -122,7 +100,6 @@ class EmailDesk:
         if digest:
             await asyncio.to_thread(self.state.record_answered, mail.from_address, digest)
         await asyncio.to_thread(self._remember_inbound, msg.conversation_key, mail, thread)
-        self.work.spawn(self._answer(msg, mail))
         return True
 
     async def deliver_smtp(self, raw: bytes, envelope_from: str | None) -> str:
@@ -177,23 +154,13 @@ class EmailDesk:
                                                               references=refs, ticket=ticket))
 
     # --- answering ---
-    async def drain(self) -> None:
-        """Wait for the answers in flight (stop, and tests)."""
-        await self.work.join()
-
-    async def _answer(self, msg: InboundMessage, mail: ParsedMail) -> None:
-        try:
-            replies = await self.ctx.intake.process(msg)
-        except Exception:
-            log.exception("processing e-mail %s failed", mail.message_id)
-            return
+    async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
+        """Answer a recorded mail (the Dispatcher calls this): one mail, threaded on the user's."""
         if not replies:
             return
-        try:
-            await self.send_replies(mail.from_address, replies, auto="auto-replied",
-                                    ticket=mail.ticket_ref)
-        except ChannelError as exc:
-            await self.ctx.intake.delivery_failed(msg, CHANNEL, mail.from_address, exc)
+        ticket = message.extras.get("ticket_ref")
+        await self.send_replies(message.sender.native_id, replies, auto="auto-replied",
+                                ticket=str(ticket) if ticket else None)
 
     # --- outbound ---
     async def send_replies(self, address: str, replies: Sequence[Reply], *, auto: str | None,

@@ -3,8 +3,8 @@
 Framework-neutral, like Bolt's BoltRequest/BoltResponse: each ``handle_*`` takes the raw body and the
 headers and returns (status, JSON body or None); routes.py is the thin FastAPI adapter. Every request is
 verified with the signing secret (HMAC over the raw body, 5-minute timestamp window) before anything reads
-it. Slack wants its answer within 3 seconds, so a request only records the message (intake.receive); the
-engine, file downloads and replies run after the answer in tracked background tasks.
+it. Slack wants its answer within 3 seconds, so a request only records the message (inbox.receive); the
+Dispatcher runs the file downloads (:meth:`prepare`), the engine and the replies (:meth:`reply`) after it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ USAGE = ("Usage: `/ticket <describe the problem>` or `/ticket status`\n"
 
 
 class SlackConnector:
-    """Holds the client; is the channel's Outbound; owns the background work."""
+    """Holds the client; is the channel's Outbound; owns the cosmetic work after the acknowledgement."""
 
     channel = CHANNEL
 
@@ -133,13 +133,12 @@ class SlackConnector:
         """Record the message (the only work inside Slack's 3 seconds besides the profile lookup), then
         schedule the rest; ``on_first`` runs only for a first delivery."""
         msg = await self._with_profile(msg)
-        first = await self.ctx.intake.receive(msg)
+        first = await self.ctx.inbox.receive(msg)
         self._remember(msg)
         if not first:
             return 200, None
         if on_first is not None:
             self.work.spawn(on_first(msg))
-        self.work.spawn(self._process(msg))
         return 200, None
 
     def _remember(self, msg: InboundMessage) -> None:
@@ -232,20 +231,16 @@ class SlackConnector:
 
     # -- processing and delivery -------------------------------------------------------------------------
 
-    async def _process(self, msg: InboundMessage) -> None:
-        async with self.work.ordered(msg.conversation_key):
-            msg = await self._store_attachments(msg)
-            try:
-                replies = await self.ctx.intake.process(msg)
-            except Exception:
-                log.exception("slack: processing %s failed", msg.idempotency_key)
-                return
-            channel, thread_ts = address_from_key(msg.conversation_key)
-            try:
-                await self._post_all(channel, thread_ts, render(replies))
-            except ChannelError as exc:
-                log.warning("slack delivery to %s failed: %s", channel, exc)
-                await self.ctx.intake.delivery_failed(msg, CHANNEL, msg.conversation_key, exc)
+    async def prepare(self, msg: InboundMessage) -> InboundMessage:
+        """Run by the Dispatcher before the engine: fetch the files the message lists."""
+        return await self._store_attachments(msg)
+
+    async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
+        """Answer a recorded message in the DM or thread it came from."""
+        if not replies:
+            return
+        channel, thread_ts = address_from_key(message.conversation_key)
+        await self._post_all(channel, thread_ts, render(replies))
 
     async def _store_attachments(self, msg: InboundMessage) -> InboundMessage:
         """Download the files after the acknowledgement (Slack's 3 s would not allow it before): the

@@ -2,9 +2,9 @@
 
 Framework-neutral on purpose: :meth:`TelegramConnector.handle_webhook` takes the raw body and the headers
 and returns (status, JSON body); routes.py is the thin FastAPI adapter. The order of a delivery is fixed:
-authenticate (constant-time secret compare) -> read JSON -> parse -> store attachments -> intake.receive
-(durable, de-duplicated on update_id) -> 200; the engine and the replies run after the answer, in a tracked
-background task, because Telegram holds back the chat's next updates until we answer.
+authenticate (constant-time secret compare) -> read JSON -> parse -> store attachments -> inbox.receive
+(durable, de-duplicated on update_id) -> 200. The Dispatcher runs the engine after the answer (Telegram
+holds back the chat's next updates until we answer) and delivers through :meth:`reply`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from connectors.telegram.parse import (
 )
 from connectors.telegram.render import render
 from connectors.telegram.settings import TelegramSettings
-from connectors.work import BackgroundWork
 from dialog.messages import InboundMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ class TelegramConnector:
         self.settings = settings
         self.ctx = ctx
         self.client = client
-        self.work = BackgroundWork(CHANNEL)
+        self._callbacks: set[asyncio.Task[None]] = set()
         self.attachment_dir = ctx.data_dir / "attachments" / CHANNEL
         # Retry policy of every send (tests shorten it); Telegram's retry_after always wins over backoff.
         self.retry_attempts = 4
@@ -85,7 +84,8 @@ class TelegramConnector:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
-        await self.work.close()
+        if self._callbacks:
+            await asyncio.gather(*list(self._callbacks), return_exceptions=True)
         await self.client.close()
 
     async def bot_identity(self) -> BotIdentity:
@@ -128,17 +128,19 @@ class TelegramConnector:
             log.info("telegram update refused: %s", exc)
             return 400, {"detail": f"malformed update: {exc}"}
         cq_id = callback_query_id(update)
+        if cq_id:  # stops the button's spinner; cosmetic, so it never delays the acknowledgement
+            self._spawn_callback_answer(cq_id)
         if msg is None:
-            if cq_id:
-                self.work.spawn(self._answer_callback(cq_id))
             return 200, {"ok": True, "ignored": True}
         msg = await self._store_attachments(msg)
-        if not await self.ctx.intake.receive(msg):
-            if cq_id:
-                self.work.spawn(self._answer_callback(cq_id))
+        if not await self.ctx.inbox.receive(msg):
             return 200, {"ok": True, "duplicate": True}
-        self.work.spawn(self._process(msg, cq_id))
         return 200, {"ok": True}
+
+    def _spawn_callback_answer(self, cq_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._answer_callback(cq_id))
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
 
     async def _store_attachments(self, msg: InboundMessage) -> InboundMessage:
         cap = self.ctx.max_attachment_bytes
@@ -153,29 +155,21 @@ class TelegramConnector:
         except ChannelError as exc:  # cosmetic (the spinner stops by itself); the press is still processed
             log.info("telegram answerCallbackQuery failed: %s", exc)
 
-    async def _process(self, msg: InboundMessage, cq_id: str | None) -> None:
-        if cq_id:
-            await self._answer_callback(cq_id)
-        async with self.work.ordered(msg.conversation_key):
-            try:
-                replies = await self.ctx.intake.process(msg)
-            except Exception:
-                log.exception("telegram: processing %s failed", msg.idempotency_key)
-                return
-            chat_id = int(msg.extras["chat_id"])
-            quote = msg.extras.get("message_id") if msg.extras.get("chat_type") in GROUP_TYPES else None
-            try:
-                await self._send_all(chat_id, render(replies, quote if not cq_id else None))
-            except ChannelError as exc:
-                log.warning("telegram delivery to chat %s failed: %s", chat_id, exc)
-                await self.ctx.intake.delivery_failed(msg, CHANNEL, str(chat_id), exc)
-
     # -- outbound ----------------------------------------------------------------------------------------
 
     async def _send_all(self, chat_id: int, messages: Sequence[Mapping[str, Any]]) -> None:
         for params in messages:
             await with_retries(lambda p=params: self.client.send_message(chat_id, p),  # type: ignore[misc]
                                attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+
+    async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
+        """Answer a recorded message in its chat (quoting it in groups, unless it was a button press)."""
+        if not replies:
+            return
+        chat_id = int(message.extras["chat_id"])
+        pressed = message.extras.get("callback_query_id") or message.option_id
+        quote = message.extras.get("message_id") if message.extras.get("chat_type") in GROUP_TYPES else None
+        await self._send_all(chat_id, render(replies, quote if not pressed else None))
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         """Outbound (agent replies, status changes): deliver to the chat the conversation came from."""

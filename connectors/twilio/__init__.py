@@ -37,7 +37,7 @@ def build(ctx: ConnectorContext, settings: TwilioSettings) -> tuple[TwilioMessag
     from connectors.twilio.webhook import SignedForm
 
     client = TwilioClient(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base)
-    state = ContactState(ctx.data_dir / "twilio" / "contacts.sqlite3")
+    state = ContactState(ctx.state)
     form = SignedForm(settings.twilio_auth_token, settings.public_url)
     messaging = TwilioMessaging(ctx, settings, client, state, form)
     voice = TwilioVoice(ctx, settings.public_url, form, messaging)
@@ -59,9 +59,7 @@ def mount(ctx: ConnectorContext, env: Mapping[str, str] | None = None) -> Mounte
     messaging, _voice, router = build(ctx, settings)
 
     async def stop() -> None:
-        await messaging.stop()
         await messaging.client.close()
-        messaging.state.close()
 
     return Mounted(name="twilio", channels=type(messaging).channels, router=router, outbound=messaging,
                    stop=stop)

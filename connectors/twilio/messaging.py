@@ -1,9 +1,9 @@
 """WhatsApp and SMS through Twilio Messaging: the webhook, the deliveries and the agent pushes.
 
-The webhook verifies the signature, stores the message (media downloaded first, under the size cap) and
-answers an empty TwiML at once; the engine runs afterwards in a tracked background task (in order per
-conversation), and its replies go out through the REST API. Twilio gives up on a webhook after 15 seconds,
-and the engine (classifier, knowledge base) may need longer than that.
+The webhook verifies the signature, parses the message once, stores it (media downloaded first, under the
+size cap) and answers an empty TwiML at once; the Dispatcher runs the engine afterwards and its replies go
+out through the REST API (:meth:`reply`). Twilio gives up on a webhook after 15 seconds, and the engine
+(classifier, knowledge base) may need longer than that.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +22,10 @@ from connectors.attachments import attachment_extras
 from connectors.base import ChannelError, ConnectorContext, with_retries
 from connectors.twilio.client import TwilioClient
 from connectors.twilio.parse import MalformedPayload, MediaItem, media_items, parse_messaging
-from connectors.twilio.render import offered_options, render_messages, template_variables
+from connectors.twilio.render import render_messages, template_variables
 from connectors.twilio.settings import TwilioSettings
 from connectors.twilio.state import ContactState
 from connectors.twilio.webhook import SignedForm
-from connectors.work import BackgroundWork
 from dialog.messages import Attachment, InboundMessage, Reply, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,29 +58,25 @@ class TwilioMessaging:
         self.state = state
         self.form = form
         self.retry_base_delay = 0.5  # tests shorten it
-        self.work = BackgroundWork("twilio")
 
     # ------------------------------------------------------------ inbound
 
     async def webhook(self, request: Request) -> Response:
         params = await self.form(request)  # 403 before anything is read
         try:
-            probe = parse_messaging(params)
+            msg = parse_messaging(params)
             media = media_items(params)
         except MalformedPayload as exc:
             log.warning("malformed Twilio messaging webhook: %s", exc)
             raise HTTPException(400, str(exc)) from None
-        if probe is None:
+        if msg is None:
             return twiml(TWIML_EMPTY)
-        options = await self.state.options(probe.conversation_key)
-        attachments, extras = await self._download(probe, media)
-        msg = parse_messaging(params, last_options=options, attachments=attachments, extras=extras,
-                              received_at=probe.received_at)
-        assert msg is not None
-        if not await self.ctx.intake.receive(msg):
+        if media:
+            attachments, extras = await self._download(msg, media)
+            msg = replace(msg, attachments=tuple(attachments), extras={**msg.extras, **extras})
+        if not await self.ctx.inbox.receive(msg):
             return twiml(TWIML_EMPTY)
         await self.state.touch_inbound(msg.conversation_key, msg.received_at)
-        self.work.spawn(self._process(msg))
         return twiml(TWIML_EMPTY)
 
     async def _download(self, probe: InboundMessage, media: Sequence[MediaItem]
@@ -111,22 +107,6 @@ class TwilioMessaging:
                                           str(got.path) if got.path else None, item.url))
         return attachments, attachment_extras(too_large, failed, self.ctx.max_attachment_bytes)
 
-    async def _process(self, msg: InboundMessage) -> None:
-        async with self.work.ordered(msg.conversation_key):  # replies keep the order of the messages
-            try:
-                replies = await self.ctx.intake.process(msg)
-            except Exception:
-                log.exception("engine failed on %s", msg.idempotency_key)
-                return
-            if not replies:
-                return
-            sender = str(msg.extras.get("to") or "") or self._sender(msg.channel)
-            to = msg.sender.native_id if msg.channel == "sms" else f"whatsapp:{msg.sender.native_id}"
-            try:
-                await self._send_texts(msg.conversation_key, to, sender, replies)
-            except ChannelError as exc:
-                await self.ctx.intake.delivery_failed(msg, msg.channel, msg.sender.native_id, exc)
-
     # ------------------------------------------------------------ outbound
 
     def _sender(self, channel: str) -> str | None:
@@ -140,10 +120,19 @@ class TwilioMessaging:
                           replies: Sequence[Reply]) -> None:
         if not sender:
             raise ChannelError(f"no Twilio sender configured for {state_key.split(':')[0]}")
-        # Remember the options before sending, so an answer arriving right after maps to them.
-        await self.state.set_options(state_key, offered_options(replies))
         for body in render_messages(replies):
             await self._send_one(to, sender, body)
+
+    async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
+        """Answer a recorded WhatsApp/SMS message from the number it was sent to."""
+        if not replies:
+            return
+        if message.channel == "voice":  # a caller: answers after the call go by SMS
+            await self.send(message.conversation_key, replies)
+            return
+        sender = str(message.extras.get("to") or "") or self._sender(message.channel)
+        to = message.sender.native_id if message.channel == "sms" else f"whatsapp:{message.sender.native_id}"
+        await self._send_texts(message.conversation_key, to, sender, replies)
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         """Push agent replies, status changes and CSAT prompts (the Outbound protocol)."""
@@ -165,7 +154,6 @@ class TwilioMessaging:
         template = self.settings.twilio_whatsapp_template_sid
         if not template or not self.settings.twilio_whatsapp_from:
             raise ChannelError(OUTSIDE_WINDOW, retryable=False)
-        await self.state.set_options(key, ())
         await self._send_one(to, self.settings.twilio_whatsapp_from, content_sid=template,
                              content_variables=template_variables(replies, ticket))
 
@@ -174,13 +162,4 @@ class TwilioMessaging:
         try:
             await self._send_one(number, self.settings.twilio_sms_from, text)
         except ChannelError as exc:
-            await self.ctx.intake.delivery_failed(msg, "sms", number, exc)
-
-    # ------------------------------------------------------------ background work
-
-    async def drain(self) -> None:
-        """Wait for every pending processing/delivery task (tests, graceful shutdown)."""
-        await self.work.join()
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        await self.work.close(timeout)
+            await self.ctx.inbox.delivery_failed(msg, "sms", number, exc)

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.base import resolve_numbered_answer
-from dialog.messages import Attachment, Identity, InboundMessage, Option, utcnow
+from dialog.messages import Attachment, Identity, InboundMessage, utcnow
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 SID = re.compile(r"^[A-Z]{2}[0-9a-zA-Z]{8,62}$")
@@ -76,13 +75,13 @@ def media_items(params: Mapping[str, str]) -> list[MediaItem]:
     return items
 
 
-def parse_messaging(params: Mapping[str, str], *, last_options: Sequence[Option] = (),
-                    attachments: Sequence[Attachment] = (), extras: Mapping[str, Any] | None = None,
+def parse_messaging(params: Mapping[str, str], *, attachments: Sequence[Attachment] = (),
+                    extras: Mapping[str, Any] | None = None,
                     received_at: datetime | None = None) -> InboundMessage | None:
     """A WhatsApp or SMS webhook -> InboundMessage; None for status callbacks and unsupported channels.
 
-    ``last_options`` are the options of the last reply sent to this user: a typed "2" becomes option_id.
-    WhatsApp quick-reply buttons of a template carry their id in ButtonPayload.
+    WhatsApp quick-reply buttons of a template carry their id in ButtonPayload; a typed "2" stays text and
+    the engine resolves it against the options it is waiting for.
     """
     if not is_inbound_message(params):
         return None
@@ -97,8 +96,6 @@ def parse_messaging(params: Mapping[str, str], *, last_options: Sequence[Option]
         raise MalformedPayload("From is not an E.164 number")
     text = params.get("Body", "")
     option_id = params.get("ButtonPayload") or None
-    if option_id is None and last_options:
-        option_id = resolve_numbered_answer(text, last_options)
     more: dict[str, Any] = {"to": params.get("To", ""), "provider": "twilio"}
     if channel == "whatsapp" and params.get("WaId"):
         more["wa_id"] = params["WaId"]

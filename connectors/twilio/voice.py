@@ -9,25 +9,26 @@ number ("voice:+<caller>"), so a hang-up leaves the engine's draft for the next 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, Response
 
-from connectors.base import ConnectorContext, IntakeResult
+from connectors.base import ConnectorContext
 from connectors.twilio import voice_texts as vt
 from connectors.twilio.messaging import TwilioMessaging, twiml
 from connectors.twilio.parse import MalformedPayload, caller, parse_voice, pick_language
 from connectors.twilio.render import Prompt, ask, language_menu, record_offer, reply_turn
 from connectors.twilio.webhook import SignedForm
-from dialog.messages import Attachment, InboundMessage, Reply
+from dialog.messages import Attachment, InboundMessage, Option, Reply
 
 log = logging.getLogger(__name__)
 
 BASE = "/webhooks/twilio/voice"
-MAX_REMEMBERED_PROMPTS = 4096
+PROMPTS = "voice.prompt"
+SMS_SENT = "voice.sms_reference"
 HUMAN_OPTION = "cmd:human"  # the engine's "talk to a person" command, accepted at any time
 
 
@@ -38,9 +39,10 @@ class TwilioVoice:
         self.public_url = public_url.rstrip("/")
         self.form = form
         self.messaging = messaging
-        # The last prompt of each call, to repeat it after a silence. Lost on restart or on another
-        # process; then a generic "say your answer" is repeated instead, with the same digit mapping.
-        self._prompts: OrderedDict[str, Prompt] = OrderedDict()
+        # The last prompt of each call (to repeat it after a silence) lives in the context's key-value
+        # state, so a restart or another process repeats the real question, not a generic one.
+        self.answer_timeout = 10.0  # Twilio gives up on a webhook after 15 s
+        self._sms_tasks: set[asyncio.Task[None]] = set()
 
     def url(self, route: str, **query: object) -> str:
         return f"{self.public_url}{BASE}{route}" + (f"?{urlencode(query)}" if query else "")
@@ -51,10 +53,15 @@ class TwilioVoice:
             query["opts"] = ",".join(option_ids)
         return self.url("/gather", **query)
 
-    def _remember(self, call_sid: str, step: int, prompt: Prompt) -> None:
-        self._prompts[f"{call_sid}:{step}"] = prompt
-        while len(self._prompts) > MAX_REMEMBERED_PROMPTS:
-            self._prompts.popitem(last=False)
+    async def _remember(self, call_sid: str, step: int, prompt: Prompt) -> None:
+        value = {"text": prompt.text, "options": [[o.id, o.label] for o in prompt.options]}
+        await self.ctx.state.set(PROMPTS, f"{call_sid}:{step}", value)
+
+    async def _recall(self, call_sid: str, step: int) -> Prompt | None:
+        value = await self.ctx.state.get(PROMPTS, f"{call_sid}:{step}")
+        if not isinstance(value, dict):
+            return None
+        return Prompt(str(value["text"]), tuple(Option(str(i), str(lbl)) for i, lbl in value["options"]))
 
     async def _params(self, request: Request) -> dict[str, str]:
         params = await self.form(request)
@@ -91,7 +98,7 @@ class TwilioVoice:
         chosen = pick_language(params.get("Digits", ""), params.get("SpeechResult", ""))
         if chosen:
             prompt = Prompt(vt.text("describe", chosen))
-            self._remember(params["CallSid"], 1, prompt)
+            await self._remember(params["CallSid"], 1, prompt)
             return twiml(ask(prompt, chosen, self._gather_url(chosen, 1, 0, ())))
         if attempt == 0:
             return twiml(language_menu(self.url("/language", attempt=1), sorry=True))
@@ -107,16 +114,16 @@ class TwilioVoice:
         speech = params.get("SpeechResult", "").strip()
         bad_digit = bool(digits) and not (digits.isdigit() and 1 <= int(digits) <= len(option_ids))
         if (not digits and not speech) or bad_digit:
-            return self._no_match(params["CallSid"], language, step, attempt, option_ids, bad_digit)
+            return await self._no_match(params["CallSid"], language, step, attempt, option_ids, bad_digit)
         msg = parse_voice(params, step=f"g{step}", language=language, option_ids=option_ids)
         return await self._turn(msg, language, step + 1)
 
-    def _no_match(self, call_sid: str, language: str, step: int, attempt: int, option_ids: tuple[str, ...],
-                  bad_digit: bool) -> Response:
+    async def _no_match(self, call_sid: str, language: str, step: int, attempt: int,
+                        option_ids: tuple[str, ...], bad_digit: bool) -> Response:
         """Silence or a digit that names nothing: repeat the question once, then offer a recording."""
         if attempt >= 1:
             return twiml(record_offer(language, self.url("/recording", lang=language, step=step)))
-        prompt = self._prompts.get(f"{call_sid}:{step}") or Prompt(vt.text("answer", language))
+        prompt = await self._recall(call_sid, step) or Prompt(vt.text("answer", language))
         apology = vt.text("not_option" if bad_digit else "sorry", language)
         return twiml(ask(prompt, language, self._gather_url(language, step, 1, option_ids), before=[apology]))
 
@@ -141,9 +148,10 @@ class TwilioVoice:
 
     # ------------------------------------------------------------ the engine's turn
 
-    async def _handle(self, msg: InboundMessage) -> IntakeResult | None:
+    async def _handle(self, msg: InboundMessage) -> list[Reply] | None:
+        """The replies, or None when they did not come in time (the caller is still on the line)."""
         try:
-            return await self.ctx.intake.handle(msg)
+            return await self.ctx.inbox.ask(msg, self.answer_timeout)
         except Exception:
             log.exception("engine failed on %s", msg.idempotency_key)
             return None
@@ -153,11 +161,11 @@ class TwilioVoice:
         if result is None:
             # The caller is still on the line: rather than Twilio's "application error", take a message.
             return twiml(record_offer(language, self.url("/recording", lang=language, step=next_step)))
-        turn = reply_turn(result.replies, language,
+        turn = reply_turn(result, language,
                           lambda p: self._gather_url(language, next_step, 0, p.option_ids))
         if turn.prompt is not None:
-            self._remember(str(msg.extras["call_sid"]), next_step, turn.prompt)
-        self._sms_references(msg, turn.references, language, result.duplicate)
+            await self._remember(str(msg.extras["call_sid"]), next_step, turn.prompt)
+        await self._sms_references(msg, turn.references, language)
         return twiml(turn.twiml)
 
     async def _voicemail(self, voicemail: InboundMessage, language: str) -> Response:
@@ -172,17 +180,22 @@ class TwilioVoice:
         results = [r for r in [await self._handle(voicemail)] if r is not None]
         if results:
             results += [r for r in [await self._handle(escalate)] if r is not None]
-        filed = [reply for r in results for reply in r.replies if reply.ticket]
+        filed = [reply for r in results for reply in r if reply.ticket]
         turn = reply_turn([Reply(vt.text("recorded", language)), *filed], language, str, hang_up=True)
-        self._sms_references(voicemail, turn.references, language, any(r.duplicate for r in results))
+        await self._sms_references(voicemail, turn.references, language)
         return twiml(turn.twiml)
 
-    def _sms_references(self, msg: InboundMessage, references: tuple[str, ...], language: str,
-                        duplicate: bool) -> None:
-        """Send the ticket reference by SMS too, when the caller's number can receive one (once)."""
+    async def _sms_references(self, msg: InboundMessage, references: tuple[str, ...], language: str) -> None:
+        """Send the ticket reference by SMS too, when the caller's number can receive one: once per
+        reference (a redelivered webhook repeats the answer, never the SMS)."""
         phone = msg.sender.phone
-        if duplicate or not references or not phone or not self.messaging.settings.twilio_sms_from:
+        if not references or not phone or not self.messaging.settings.twilio_sms_from:
             return
         for ref in references:
+            if await self.ctx.state.get(SMS_SENT, f"{phone}:{ref}"):
+                continue
+            await self.ctx.state.set(SMS_SENT, f"{phone}:{ref}", True)
             text = vt.text("reference_sms", language, ref=ref)
-            self.messaging.work.spawn(self.messaging.send_sms(msg, phone, text))
+            task = asyncio.get_running_loop().create_task(self.messaging.send_sms(msg, phone, text))
+            self._sms_tasks.add(task)
+            task.add_done_callback(self._sms_tasks.discard)

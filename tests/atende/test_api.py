@@ -94,7 +94,7 @@ async def test_push_to_a_channel_that_cannot_be_reached_is_logged(
     chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str], runtime: Runtime
 ) -> None:
     ref = await chat.report("Wi-Fi keeps dropping in the meeting room")
-    runtime.notifier.outbounds.pop("web")
+    runtime.dispatcher.outbounds.pop("web")
     r = await client.post(f"/api/tickets/{ref}/replies", json={"text": "On our way"}, headers=agent_headers)
     assert r.json()["delivered"] is False
     events = runtime.tickets.events(ref)
@@ -141,7 +141,7 @@ async def test_a_failed_in_conversation_delivery_is_logged_on_that_conversations
     other = await other_chat.report("Outlook does not open at all since the update")
     msg = InboundMessage(channel="web", conversation_key=f"web:{chat.session}",
                          sender=Identity("web", chat.session), text="hello")
-    await runtime.intake.delivery_failed(msg, "web", chat.session, ChannelError("provider down"))
+    await runtime.inbox.delivery_failed(msg, "web", chat.session, ChannelError("provider down"))
     failed = [e for e in runtime.tickets.events(ref) if e.kind == "notification_failed"]
     assert failed and failed[0].payload["error"] == "provider down"
     assert not [e for e in runtime.tickets.events(other) if e.kind == "notification_failed"]
