@@ -32,6 +32,7 @@ from connectors.telegram.parse import (
 )
 from connectors.telegram.render import render
 from connectors.telegram.settings import TelegramSettings
+from connectors.work import BackgroundWork
 from dialog.messages import InboundMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class TelegramConnector:
         self.settings = settings
         self.ctx = ctx
         self.client = client
-        self._callbacks: set[asyncio.Task[None]] = set()
+        self.work = BackgroundWork(CHANNEL)  # answering button presses (cosmetic) after the acknowledgement
         self.attachment_dir = ctx.data_dir / "attachments" / CHANNEL
         # Retry policy of every send (tests shorten it); Telegram's retry_after always wins over backoff.
         self.retry_attempts = 4
@@ -84,8 +85,7 @@ class TelegramConnector:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
-        if self._callbacks:
-            await asyncio.gather(*list(self._callbacks), return_exceptions=True)
+        await self.work.close()
         await self.client.close()
 
     async def bot_identity(self) -> BotIdentity:
@@ -138,9 +138,7 @@ class TelegramConnector:
         return 200, {"ok": True}
 
     def _spawn_callback_answer(self, cq_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._answer_callback(cq_id))
-        self._callbacks.add(task)
-        task.add_done_callback(self._callbacks.discard)
+        self.work.spawn(self._answer_callback(cq_id))
 
     async def _store_attachments(self, msg: InboundMessage) -> InboundMessage:
         cap = self.ctx.max_attachment_bytes

@@ -59,6 +59,7 @@ def mount(ctx: ConnectorContext, env: Mapping[str, str] | None = None) -> Mounte
     messaging, _voice, router = build(ctx, settings)
 
     async def stop() -> None:
+        await messaging.stop()
         await messaging.client.close()
 
     return Mounted(name="twilio", channels=type(messaging).channels, router=router, outbound=messaging,

@@ -26,6 +26,7 @@ from connectors.twilio.render import render_messages, template_variables
 from connectors.twilio.settings import TwilioSettings
 from connectors.twilio.state import ContactState
 from connectors.twilio.webhook import SignedForm
+from connectors.work import BackgroundWork
 from dialog.messages import Attachment, InboundMessage, Reply, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class TwilioMessaging:
         self.state = state
         self.form = form
         self.retry_base_delay = 0.5  # tests shorten it
+        self.courtesy = BackgroundWork("twilio")  # the voice caller's reference SMS, after the answer
 
     # ------------------------------------------------------------ inbound
 
@@ -163,3 +165,10 @@ class TwilioMessaging:
             await self._send_one(number, self.settings.twilio_sms_from, text)
         except ChannelError as exc:
             await self.ctx.inbox.delivery_failed(msg, "sms", number, exc)
+
+    async def drain(self) -> None:
+        """Wait for the courtesy SMS in flight (tests, graceful shutdown)."""
+        await self.courtesy.join()
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        await self.courtesy.close(timeout)

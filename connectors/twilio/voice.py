@@ -9,7 +9,6 @@ number ("voice:+<caller>"), so a hang-up leaves the engine's draft for the next 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -42,7 +41,6 @@ class TwilioVoice:
         # The last prompt of each call (to repeat it after a silence) lives in the context's key-value
         # state, so a restart or another process repeats the real question, not a generic one.
         self.answer_timeout = 10.0  # Twilio gives up on a webhook after 15 s
-        self._sms_tasks: set[asyncio.Task[None]] = set()
 
     def url(self, route: str, **query: object) -> str:
         return f"{self.public_url}{BASE}{route}" + (f"?{urlencode(query)}" if query else "")
@@ -196,6 +194,4 @@ class TwilioVoice:
                 continue
             await self.ctx.state.set(SMS_SENT, f"{phone}:{ref}", True)
             text = vt.text("reference_sms", language, ref=ref)
-            task = asyncio.get_running_loop().create_task(self.messaging.send_sms(msg, phone, text))
-            self._sms_tasks.add(task)
-            task.add_done_callback(self._sms_tasks.discard)
+            self.messaging.courtesy.spawn(self.messaging.send_sms(msg, phone, text))

@@ -26,4 +26,7 @@ class MountedHarness:
 
     async def settle(self) -> None:
         """Wait for the work done after the acknowledgement (engine + deliveries)."""
-        await self.connector.work.join(10)
+        join = getattr(self.intake, "join", None)
+        if join is not None:
+            await join(10)
+        await self.connector.work.join(10) if hasattr(self.connector, "work") else None

@@ -25,9 +25,11 @@ async def real_runtime(data_dir: Path, env: Mapping[str, str]) -> AsyncIterator[
     from atende.settings import Settings
 
     runtime = build_runtime(Settings(data_dir=data_dir, use_keyword_standins=True), env)
+    await runtime.dispatcher.start()
     try:
         yield runtime
     finally:
+        await runtime.dispatcher.stop()
         for mounted in runtime.mounted:
             if mounted.stop is not None:
                 await mounted.stop()

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from connectors.base import ChannelError, ConnectorContext, IntakeResult
+from connectors.base import ChannelError, ConnectorContext
 from connectors.email import EmailService, mount
 from dialog.messages import InboundMessage, Option, Reply
 
@@ -161,10 +161,10 @@ class ScriptedIntake:
             return [Reply(f"Ticket {ref} created.", ticket=ref, kind="ticket")]
         return [Reply("Please answer 1 or 2.", options=self.QUESTION, kind="question")]
 
-    async def handle(self, message: InboundMessage) -> IntakeResult:
+    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
         if not await self.receive(message):
-            return IntakeResult([], duplicate=True)
-        return IntakeResult(await self.process(message), duplicate=False)
+            return []
+        return await self.process(message)
 
     async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
                               error: ChannelError) -> None:
@@ -243,10 +243,20 @@ async def email_harness(tmp_path: Path) -> AsyncIterator[EmailHarness]:
         ticket = runtime.tickets.get(ref)
         return ticket is not None and ticket.conversation_key == key
 
+    sink = runtime.dispatcher.log_sink
+    real_failed = sink.delivery_failed
+
+    async def delivery_failed(conversation_key: str, channel: str, error: str) -> None:
+        failures.append((channel, conversation_key.partition(":")[2], ChannelError(error)))
+        await real_failed(conversation_key, channel, error)
+
+    sink.delivery_failed = delivery_failed
+    await runtime.dispatcher.start()
     try:
-        yield EmailHarness(_FailureRecorder(runtime.intake, failures), "runtime", rows, exists, failures,
+        yield EmailHarness(_FailureRecorder(runtime.inbox, failures), "runtime", rows, exists, failures,
                            runtime=runtime)
     finally:
+        await runtime.dispatcher.stop()
         runtime.close()
 
 
@@ -280,16 +290,23 @@ class RunningEmail:
         assert self.service.listener is not None
         return self.service.listener.port
 
+    async def settle(self) -> None:
+        """Wait for the answers in flight (the Dispatcher's work for every conversation)."""
+        if self.harness.runtime is not None:
+            await self.harness.runtime.dispatcher.join(15)
+
 
 async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *,
                       env: Mapping[str, str] | None = None, max_attachment_bytes: int = 10 * 1024 * 1024,
                       **extra: str) -> RunningEmail:
-    ctx = ConnectorContext(intake=harness.intake, data_dir=data_dir, public_url=None,
+    ctx = ConnectorContext(inbox=harness.intake, data_dir=data_dir, public_url=None,
                            max_attachment_bytes=max_attachment_bytes)
     mounted = mount(ctx, dict(env) if env is not None else email_env_for(relay.port, free_port(), **extra))
     assert mounted is not None and mounted.start is not None
     service: EmailService = mounted.start.__self__  # type: ignore[attr-defined]
     service.desk.retry_base_delay = 0.01  # keep retry tests fast
+    if harness.runtime is not None:  # the real Dispatcher delivers the answers through our Outbound
+        harness.runtime.dispatcher.outbounds["email"] = service.desk
     if service.poller is not None:
         service.poller.idle_check_seconds = 0.2  # stop() waits for one IDLE check at most
     await mounted.start()

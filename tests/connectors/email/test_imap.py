@@ -108,7 +108,7 @@ async def test_restart_continues_from_the_last_uid(dovecot: Any, desk_mailbox: I
     try:
         await email_relay.wait_for(2)
         await asyncio.sleep(0.3)
-        await running.desk.drain()
+        await running.settle()
     finally:
         await running.service.stop()
     assert [m.rcpt_tos for m in email_relay.mails] == [["joao@example.com.br"], ["alvaro@example.com.br"]]

@@ -9,7 +9,6 @@ import pytest
 
 from connectors.base import ConfigError, ConnectorContext
 from connectors.email import mount
-from connectors.email.desk import match_option
 from connectors.email.quotes import strip_reply
 from connectors.email.render import make_message_id, render, reply_subject
 from connectors.email.settings import load_settings
@@ -20,7 +19,7 @@ BASE = {"ATENDE_MAIL_ADDRESS": "HelpDesk@Desk.Example", "ATENDE_SMTP_OUT_HOST": 
 
 def test_off_when_nothing_is_set(tmp_path: Path) -> None:
     assert load_settings({"ATENDE_TELEGRAM_TOKEN": "x", "PATH": "/bin"}) is None
-    ctx = ConnectorContext(intake=None, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
+    ctx = ConnectorContext(inbox=None, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
     assert mount(ctx, {}) is None
 
 
@@ -93,16 +92,6 @@ def test_person_written_mail_is_not_auto_submitted() -> None:
     msg = render([Reply("I restarted the server.")], desk_address="h@d.example", desk_name="D",
                  to="a@x.example", subject="x", auto=None)
     assert msg["Auto-Submitted"] is None
-
-
-def test_options_answered_by_number_or_words() -> None:
-    opts = [Option("printer", "Printer"), Option("network", "Red / Conexión")]
-    assert match_option("2", opts) == "network"
-    assert match_option("1.\n\nOn Mon wrote: ...", opts) == "printer"
-    assert match_option("printer!", opts) == "printer"
-    assert match_option("red / conexion", opts) == "network"
-    assert match_option("3", opts) is None
-    assert match_option("the printer is broken again", opts) is None
 
 
 def test_strip_reply_never_loses_the_users_words() -> None:

@@ -40,7 +40,7 @@ async def settle(running: RunningEmail, quiet: float = 0.25, timeout: float = 15
     deadline = time.monotonic() + timeout
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        await running.desk.drain()
+        await running.settle()
         seen = running.relay.attempts
         if seen != last:
             last, since = seen, time.monotonic()

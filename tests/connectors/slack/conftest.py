@@ -69,11 +69,12 @@ class SlackHarness(MountedHarness):
 @pytest.fixture
 async def slack_harness(slack_fake: FakeSlack, slack_intake: Any,
                         tmp_path: Path) -> AsyncIterator[SlackHarness]:
-    ctx = ConnectorContext(intake=slack_intake, data_dir=tmp_path, public_url=None, max_attachment_bytes=CAP)
+    ctx = ConnectorContext(inbox=slack_intake, data_dir=tmp_path, public_url=None, max_attachment_bytes=CAP)
     mounted = mount(ctx, slack_env(slack_fake))
     assert mounted is not None and mounted.router is not None
     assert mounted.start is not None and mounted.stop is not None
     mounted.outbound.retry_base_delay = 0.01  # type: ignore[union-attr]
+    slack_intake.outbound = mounted.outbound
     await mounted.start()
     app = FastAPI()
     app.include_router(mounted.router)

@@ -267,5 +267,5 @@ async def test_a_refused_delivery_is_recorded_without_retries(slack_harness: Sla
     await h.settle()
     assert h.fake.methods().count("chat.postMessage") == 1
     ((channel, address, error),) = h.intake.failures
-    assert (channel, address, error.retryable) == ("slack", "slack:C0IT:1764190100.000200", False)
+    assert (channel, address, error.retryable) == ("slack", "U0ANA", False)
     assert "not_in_channel" in str(error)

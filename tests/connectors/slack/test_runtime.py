@@ -45,7 +45,7 @@ async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_ar
             before = len(slack_fake.posted())
             r = await http.post(route, content=body, headers=signed_headers(body, content_type=content_type))
             assert r.status_code == 200, r.text
-            await connector.work.join(30)
+            await runtime.dispatcher.join(30)
             return slack_fake.posted()[before:]
 
         async def dm(text: str) -> list[dict[str, Any]]:

@@ -44,9 +44,11 @@ def test_half_configured_names_the_variable(env: dict[str, str], named: str) -> 
 
 
 def test_mount(tmp_path: Path, slack_intake: object) -> None:
-    ctx = ConnectorContext(intake=slack_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
+    ctx = ConnectorContext(inbox=slack_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
     assert mount(ctx, {}) is None
     mounted = mount(ctx, {"ATENDE_SLACK_BOT_TOKEN": BOT_TOKEN, "ATENDE_SLACK_SIGNING_SECRET": SIGNING_SECRET})
+    if mounted is not None and hasattr(slack_intake, "outbound"):
+        slack_intake.outbound = mounted.outbound
     assert mounted is not None and mounted.channels == ("slack",)
     paths = {route.path for route in mounted.router.routes}
     assert paths == {"/webhooks/slack/events", "/webhooks/slack/interactions", "/webhooks/slack/commands"}

@@ -49,11 +49,12 @@ class TelegramHarness(MountedHarness):
 @pytest.fixture
 async def telegram_harness(telegram_fake: FakeTelegram, telegram_intake: Any,
                            tmp_path: Path) -> AsyncIterator[TelegramHarness]:
-    ctx = ConnectorContext(intake=telegram_intake, data_dir=tmp_path, public_url=None,
+    ctx = ConnectorContext(inbox=telegram_intake, data_dir=tmp_path, public_url=None,
                            max_attachment_bytes=CAP)
     mounted = mount(ctx, telegram_env(telegram_fake))
     assert mounted is not None and mounted.router is not None
     mounted.outbound.retry_base_delay = 0.01  # type: ignore[union-attr]
+    telegram_intake.outbound = mounted.outbound
     app = FastAPI()
     app.include_router(mounted.router)
     transport = httpx.ASGITransport(app=app)

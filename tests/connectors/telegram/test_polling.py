@@ -28,8 +28,10 @@ async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
 
 async def test_polling_receives_updates_and_survives_api_errors(telegram_fake: FakeTelegram,
                                                                telegram_intake: Any, tmp_path: Path) -> None:
-    ctx = ConnectorContext(intake=telegram_intake, data_dir=tmp_path, public_url=None)
+    ctx = ConnectorContext(inbox=telegram_intake, data_dir=tmp_path, public_url=None)
     mounted = mount(ctx, telegram_env(telegram_fake, ATENDE_TELEGRAM_MODE="polling"))
+    if mounted is not None and hasattr(telegram_intake, "outbound"):
+        telegram_intake.outbound = mounted.outbound
     assert mounted is not None and mounted.start is not None and mounted.stop is not None
     connector: Any = mounted.outbound
     connector.poll_timeout = 1
@@ -55,8 +57,10 @@ async def test_polling_receives_updates_and_survives_api_errors(telegram_fake: F
 
 async def test_webhook_mode_registers_the_webhook(telegram_fake: FakeTelegram,
                                                   telegram_intake: Any, tmp_path: Path) -> None:
-    ctx = ConnectorContext(intake=telegram_intake, data_dir=tmp_path, public_url="https://desk.example.com/")
+    ctx = ConnectorContext(inbox=telegram_intake, data_dir=tmp_path, public_url="https://desk.example.com/")
     mounted = mount(ctx, telegram_env(telegram_fake))
+    if mounted is not None and hasattr(telegram_intake, "outbound"):
+        telegram_intake.outbound = mounted.outbound
     assert mounted is not None and mounted.start is not None and mounted.stop is not None
     await mounted.start()
     await mounted.stop()

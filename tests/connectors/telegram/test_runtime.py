@@ -44,7 +44,7 @@ async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_ar
             r = await http.post("/webhooks/telegram", json=update,
                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
             assert r.status_code == 200, r.text
-            await connector.work.join(30)
+            await runtime.dispatcher.join(30)
             return telegram_fake.sent()[before:]
 
         sent = await deliver({"update_id": update_id, "message": {

@@ -49,13 +49,15 @@ def test_half_configured_names_the_variable(env: dict[str, str], named: str) -> 
 
 
 def test_mount_returns_none_when_off(tmp_path: Path, telegram_intake: object) -> None:
-    ctx = ConnectorContext(intake=telegram_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
+    ctx = ConnectorContext(inbox=telegram_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
     assert mount(ctx, {}) is None
 
 
 def test_polling_mode_mounts_no_route(tmp_path: Path, telegram_intake: object) -> None:
-    ctx = ConnectorContext(intake=telegram_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
+    ctx = ConnectorContext(inbox=telegram_intake, data_dir=tmp_path, public_url=None)  # type: ignore[arg-type]
     mounted = mount(ctx, {"ATENDE_TELEGRAM_TOKEN": TOKEN, "ATENDE_TELEGRAM_MODE": "polling"})
+    if mounted is not None and hasattr(telegram_intake, "outbound"):
+        telegram_intake.outbound = mounted.outbound
     assert mounted is not None
     assert mounted.router is None and mounted.outbound is not None and mounted.start is not None
 

@@ -45,12 +45,13 @@ def twilio_env(twilio_fake: FakeTwilio) -> dict[str, str]:
 async def twilio(twilio_intake: Any, twilio_env: dict[str, str], twilio_fake: FakeTwilio,
                  tmp_path: Path) -> AsyncIterator[TwilioHarness]:
     """The connector mounted the way ``atende serve`` mounts it, driven through its FastAPI routes."""
-    ctx = ConnectorContext(intake=twilio_intake, data_dir=tmp_path, public_url=None,
+    ctx = ConnectorContext(inbox=twilio_intake, data_dir=tmp_path, public_url=None,
                            max_attachment_bytes=64 * 1024)
     mounted = mount(ctx, twilio_env)
     assert mounted is not None and mounted.stop is not None
     assert mounted.outbound is not None
     mounted.outbound.retry_base_delay = 0.01  # type: ignore[attr-defined]
+    twilio_intake.outbound = mounted.outbound
     transport = httpx.ASGITransport(app=make_app(mounted))
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
         harness = TwilioHarness(mounted, client, twilio_fake, twilio_intake)

@@ -49,6 +49,9 @@ class TwilioHarness:
         return await self.client.post(path, data=params, headers=headers)
 
     async def settle(self) -> None:
+        join = getattr(self.intake, "join", None)
+        if join is not None:
+            await join(10)
         await self.messaging.drain()
 
 

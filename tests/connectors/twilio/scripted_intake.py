@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialog.choice import resolve_choice
 from dialog.messages import Attachment, InboundMessage, Option, Reply
 from tests.connectors.recording_intake import RecordingIntake
 
@@ -69,7 +70,8 @@ class TwilioScriptedIntake(RecordingIntake):
             return [Reply("Thanks, I got it."),
                     Reply("Who is affected?", options=IMPACT, kind="question")]
         said = text.lower()
-        impact = message.option_id or next(
+        # Like the engine: a typed number names one of the options it is waiting for.
+        impact = message.option_id or resolve_choice(text, [o.id for o in IMPACT]) or next(
             (o.id for o in IMPACT if said and (o.label.lower() in said or o.id == said)), None)
         if impact is None:
             return [Reply("Please pick one of the options.", options=IMPACT, kind="question")]

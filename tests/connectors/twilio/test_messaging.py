@@ -37,7 +37,8 @@ async def test_full_conversation_ends_in_a_ticket(twilio: TwilioHarness, sender:
 
     [ticket] = twilio.intake.tickets
     assert (ticket.description, ticket.impact, ticket.phone) == ("My laptop does not boot", "team", USER)
-    assert twilio.intake.received[1].option_id == "team"  # "2" answered the numbered list
+    assert twilio.intake.received[1].text.strip() == "2"  # the typed number goes to the engine as text
+    assert twilio.intake.tickets[0].impact == "team"  # ... which resolves it against its pending options
     assert twilio.fake.bodies_to(reply_to)[-1] == f"Ticket {ticket.reference} created."
     assert twilio.intake.failures == []
 

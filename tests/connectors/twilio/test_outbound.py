@@ -30,9 +30,9 @@ async def test_agent_reply_within_the_window_is_sent_with_numbered_options(twili
     [sent] = twilio.fake.messages
     assert (sent["To"], sent["From"]) == (f"whatsapp:{USER}", WHATSAPP_FROM)
     assert sent["Body"] == "Your ticket INC-000123 was resolved. Did that fix it?\n1. Yes\n2. No"
-    # the user's "1" now answers the CSAT question
+    # the user's "1" reaches the engine as text (it resolves it against its pending CSAT options)
     await twilio.post("/webhooks/twilio/messaging", message_params("1", sid="SM" + "f" * 32))
-    assert twilio.intake.received[-1].option_id == "csat.yes"
+    assert twilio.intake.received[-1].text.strip() == "1"
 
 
 async def test_outside_the_window_without_template_the_agent_is_told(twilio: TwilioHarness) -> None:
@@ -52,8 +52,11 @@ async def test_outside_the_window_without_template_the_agent_is_told(twilio: Twi
 async def _expire(twilio: TwilioHarness) -> None:
     """Age the user's last inbound message past the 24 hours."""
     twilio.fake.messages.clear()
-    twilio.messaging.state._run("UPDATE contacts SET last_inbound = ?",
-                                ((utcnow() - timedelta(hours=24, minutes=1)).timestamp(),))
+    from connectors.twilio.state import NAMESPACE
+
+    for key in ("whatsapp:" + USER, "sms:" + USER):
+        await twilio.messaging.ctx.state.set(NAMESPACE, key,
+                                             (utcnow() - timedelta(hours=24, minutes=1)).timestamp())
 
 
 async def test_outside_the_window_the_template_is_used(twilio: TwilioHarness) -> None:

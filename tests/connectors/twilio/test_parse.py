@@ -41,24 +41,13 @@ def test_whatsapp_text_becomes_a_message_with_a_verified_phone() -> None:
     json.dumps(dict(msg.extras))  # the intake stores extras as JSON
 
 
-def test_sms_answer_by_number_maps_to_the_option_offered_last() -> None:
-    msg = parse_messaging(load("sms_text"), last_options=IMPACT)
+def test_a_typed_number_stays_text_for_the_engine_to_resolve() -> None:
+    msg = parse_messaging(load("sms_text"))
     assert msg is not None
     assert (msg.channel, msg.conversation_key) == ("sms", "sms:+34600111222")
     assert msg.sender.phone == "+34600111222"
-    assert msg.option_id == "team"
+    assert msg.option_id is None and msg.text.strip().rstrip(")") == "2"
     assert msg.sender.display_name is None
-
-
-def test_answer_by_words_is_left_to_the_engine() -> None:
-    params = load("whatsapp_text") | {"Body": "my team"}
-    msg = parse_messaging(params, last_options=IMPACT)
-    assert msg is not None and msg.option_id is None and msg.text == "my team"
-
-
-def test_a_number_out_of_range_or_without_options_is_plain_text() -> None:
-    assert parse_messaging(load("sms_text") | {"Body": "7"}, last_options=IMPACT).option_id is None  # type: ignore[union-attr]
-    assert parse_messaging(load("sms_text")).option_id is None  # type: ignore[union-attr]
 
 
 def test_whatsapp_button_payload_is_the_option_id() -> None:

@@ -50,10 +50,11 @@ async def twilio_runtime(twilio_env: dict[str, str], twilio_fake: FakeTwilio,
     [mounted] = [m for m in runtime.mounted if m.name == "twilio"]
     mounted.outbound.retry_base_delay = 0.01  # type: ignore[union-attr]
     app = create_app(runtime, manage_runtime=False)
+    await runtime.dispatcher.start()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL,
                                  headers={"Authorization": f"Bearer {TOKEN}"}) as client:
         try:
-            yield TwilioHarness(mounted, client, twilio_fake, runtime.intake), runtime
+            yield TwilioHarness(mounted, client, twilio_fake, runtime.dispatcher), runtime
         finally:
             await runtime.stop()
             runtime.close()
@@ -128,7 +129,9 @@ async def test_push_outside_the_window_is_reported_to_the_agent(twilio_runtime: 
                                                                 ) -> None:
     h, _ = twilio_runtime
     ref = await chat_until_ticket(h, f"whatsapp:{USER}", WA_DESK, "No tengo internet en la oficina")
-    h.messaging.state._run("UPDATE contacts SET last_inbound = 0", ())
+    from connectors.twilio.state import NAMESPACE
+
+    await h.messaging.ctx.state.set(NAMESPACE, f"whatsapp:{USER}", 0)
     h.fake.messages.clear()
     r = await h.client.post(f"/api/tickets/{ref}/replies", json={"text": "¿Sigue sin funcionar?"})
     assert r.status_code == 201 and r.json()["delivered"] is False
@@ -208,15 +211,15 @@ async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtim
            b"No puedo conectarme a la VPN desde esta manana, sale el error 809.\r\n")
     mail = parse(raw, "desk@example.test")
     assert mail is not None and mail.sender.email == "ana@example.test"
-    result = await runtime.intake.handle(mail)
+    replies = await runtime.inbox.ask(mail, 30) or []
     for _ in range(12):  # answer the e-mail questions until the ticket is filed
-        if any(r.ticket for r in result.replies):
+        if any(r.ticket for r in replies):
             break
-        ids = [o.id for r in result.replies for o in r.options]
+        ids = [o.id for r in replies for o in r.options]
         choice = "kb:no" if "kb:no" in ids else ids[0]
         answer = replace(mail, text="", option_id=choice, provider_message_id=None)
-        result = await runtime.intake.handle(answer)
-    ref = next(r.ticket for r in result.replies if r.ticket)
+        replies = await runtime.inbox.ask(answer, 30) or []
+    ref = next(r.ticket for r in replies if r.ticket)
 
     h.fake.messages.clear()
     status = message_params("status", sid="SM" + "7" * 32, sender=f"whatsapp:{USER}", to=WA_DESK)
