@@ -133,13 +133,30 @@ class ScriptedIntake:
         self.processed: list[InboundMessage] = []
         self.tickets: dict[str, dict[str, Any]] = {}
         self._asked: dict[str, str] = {}
+        self.outbound: Any = None  # the desk, once mounted: the Dispatcher's side of a turn
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def receive(self, message: InboundMessage) -> bool:
         key = message.idempotency_key or f"anon:{len(self.records)}"
         if key in self.records:
             return False
         self.records[key] = message
+        task = asyncio.get_running_loop().create_task(self._dispatch(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return True
+
+    async def _dispatch(self, message: InboundMessage) -> None:
+        replies = await self.process(message)
+        if replies and self.outbound is not None:
+            try:
+                await self.outbound.reply(message, replies)
+            except ChannelError as exc:
+                await self.delivery_failed(message, message.channel, message.sender.native_id, exc)
+
+    async def join(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def process(self, message: InboundMessage) -> list[Reply]:
         self.processed.append(message)
@@ -294,6 +311,8 @@ class RunningEmail:
         """Wait for the answers in flight (the Dispatcher's work for every conversation)."""
         if self.harness.runtime is not None:
             await self.harness.runtime.dispatcher.join(15)
+        else:
+            await getattr(self.harness.intake, "_inner", self.harness.intake).join()
 
 
 async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *,
@@ -307,6 +326,9 @@ async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *
     service.desk.retry_base_delay = 0.01  # keep retry tests fast
     if harness.runtime is not None:  # the real Dispatcher delivers the answers through our Outbound
         harness.runtime.dispatcher.outbounds["email"] = service.desk
+    else:
+        inner = getattr(harness.intake, "_inner", harness.intake)
+        inner.outbound = service.desk
     if service.poller is not None:
         service.poller.idle_check_seconds = 0.2  # stop() waits for one IDLE check at most
     await mounted.start()

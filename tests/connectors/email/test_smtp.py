@@ -257,8 +257,8 @@ async def test_options_answered_by_words(email_service: RunningEmail) -> None:
     await send(email_service.port, user_mail(ALICE, f"Re: {question.message['Subject']}", listed[-1].lower(),
                                              reply_to=question), mail_from=ALICE)
     await settle(email_service)
-    rows = email_service.harness.recorded(f"email:{ALICE}")
-    assert rows[-1]["option_id"] is not None
+    # The words reach the engine as text; it matched them: the question is not asked again.
+    assert question.body not in to(ALICE, email_service.relay.mails)[-1].body
 
 
 async def test_options_survive_a_restart(email_harness: EmailHarness, email_relay: FakeRelay,
@@ -276,7 +276,8 @@ async def test_options_survive_a_restart(email_harness: EmailHarness, email_rela
     try:
         await send(running.port, user_mail(ALICE, "Re: Printer", "1", reply_to=question), mail_from=ALICE)
         await settle(running)
-        assert email_harness.recorded(f"email:{ALICE}")[-1]["option_id"] is not None
+        # The engine's pending options are in the conversation state, which survives the restart.
+        assert question.body not in email_relay.mails[-1].body
     finally:
         await running.service.stop()
 
@@ -311,7 +312,6 @@ async def test_agent_reply_is_pushed_with_threading(email_service: RunningEmail)
     before = len(email_service.relay.mails)
     runtime = email_service.harness.runtime
     if runtime is not None:  # the real path: agent API -> notifier -> our Outbound
-        runtime.notifier.outbounds["email"] = email_service.desk
         ticket = runtime.tickets.get(ref)
         assert await runtime.notifier.agent_reply(ticket, "We replaced the fuser unit.", "agent:ana")
     else:
@@ -361,7 +361,7 @@ async def test_exhausted_retries_are_reported_to_the_intake(email_service: Runni
     await settle(email_service)
     assert email_service.relay.attempts == 4 and email_service.relay.mails == []
     [(channel, address, error)] = email_service.harness.failures
-    assert (channel, address) == ("email", ALICE) and error.retryable
+    assert (channel, address) == ("email", ALICE) and "451" in str(error)
 
 
 async def test_relay_down_is_a_retryable_channel_error(email_harness: EmailHarness, email_relay: FakeRelay,
