@@ -138,11 +138,15 @@ def _label(labels: Mapping[str, str], lang: str) -> str:
 def question_options(question: Question, lang: str, catalogs: Catalogs) -> tuple[Option, ...]:
     """The buttons of a question, labelled in the user's language, with stable ids ``ans:<qid>:<value>``."""
     qid = question.id
+    # A way out of every diagnostic choice: "not sure / other" (impact and urgency cover every case).
+    way_out = () if question.field or any(c.value in (UNKNOWN, "other") for c in question.choices) \
+        else (Option(answer_option_id(qid, UNKNOWN), catalogs.t(lang, "option.not_sure")),)
     if question.kind == "choice":
-        return tuple(Option(answer_option_id(qid, c.value), _label(c.labels, lang))
-                     for c in question.choices)
+        return (*(Option(answer_option_id(qid, c.value), _label(c.labels, lang)) for c in question.choices),
+                *way_out)
     if question.kind == "yesno":
-        return tuple(Option(answer_option_id(qid, v), catalogs.t(lang, f"option.{v}")) for v in ("yes", "no"))
+        return (*(Option(answer_option_id(qid, v), catalogs.t(lang, f"option.{v}")) for v in ("yes", "no")),
+                *way_out)
     if question.kind == "date":
         return tuple(Option(answer_option_id(qid, t), catalogs.t(lang, f"date.{t}")) for t in DATE_TOKENS)
     if question.optional:
@@ -161,6 +165,8 @@ def parse_answer(question: Question, text: str, option_id: str | None, catalogs:
             return date_value(value, today) if value in DATE_TOKENS else None
         if question.kind == "text":
             return SKIPPED if value == "skip" and question.optional else None
+        if value != UNKNOWN and question.kind == "choice" and question.choice(value) is None:
+            return None
         return value
     if question.kind == "choice":
         candidates = [(c.value, [*c.labels.values(), *(s for syn in c.synonyms.values() for s in syn)])
