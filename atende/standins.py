@@ -44,6 +44,7 @@ CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
         "install", "installed", "licence", "license", "application", "app", "excel", "word", "teams",
         "power bi", "crash", "crashes", "software", "update", "instalar", "instalen", "licencia",
         "aplicacion", "programa", "se cierra", "instale", "licenca", "aplicativo", "trava", "travando",
+        "instalem", "visio",
     ),
     "security": (
         "phishing", "suspicious", "virus", "malware", "hacked", "stolen", "ransomware", "sospechoso",

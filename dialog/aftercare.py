@@ -56,7 +56,9 @@ class Aftercare:
             and result.type.confidence >= d.settings.confidence_threshold
         if not (other_category or other_type):
             return False
-        st.paused = {"stage": START, "text": turn.text, "title": snippet(ticket.title, 40)}
+        # "INC-000001 (La impresora de la planta 2 no imprime)": the title without its category prefix.
+        shown = ticket.title.split(": ", 1)[-1] if ticket.category else ticket.title
+        st.paused = {"stage": START, "text": turn.text, "title": snippet(shown, 50)}
         st.stage = ROUTE
         self.prompt(turn)
         return True

@@ -312,7 +312,7 @@ class DialogEngine:
         """The language of greetings/yes/no/thanks words ("hola", "oi", "sim") too short for the detector."""
         reduced = self._deps.parser.reduce(text)
         scores: dict[str, int] = {}
-        for key in ("greeting", "thanks", "yes", "no"):
+        for key in ("greeting", "thanks", "yes", "no", "vague"):
             for lang, phrase in self.catalogs.phrases(key):
                 if contains_phrase(reduced, phrase):
                     scores[lang] = max(scores.get(lang, 0), len(phrase))

@@ -282,7 +282,7 @@ class IntakeFlow:
             return value
         draft = turn.state.draft
         first_try = draft is not None and draft.invalid == 0
-        if question.field and first_try:
+        if question.field and first_try and not question.free_text:
             return None  # impact and urgency set the priority: one hint before keeping a free phrase
         if question.kind == "choice" and first_try and parse_yes_no(text, d.catalogs) is not None \
                 and len(canonical(text).split()) <= 2:
@@ -304,6 +304,7 @@ class IntakeFlow:
         found = redirect(d, draft, turn.text)
         if found is None:
             return False
+        draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
         if found.kind in ("request", "incident"):
             draft.type, draft.type_source = found.kind, "user"
             d.say(turn, f"switched_to_{found.kind}")
@@ -319,7 +320,6 @@ class IntakeFlow:
             await self._start_questions(turn, draft)
             return True
         draft.category = None
-        draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
         result = await d.classifier.classify(draft.description, turn.lang)
         draft.classification = classification_to_dict(result)
         turn.state.stage = CLARIFY

@@ -9,6 +9,8 @@ category slug (``technical_support.yaml`` ...) holds 2-4 specific ones, asked fi
       hint: {en: ..., es: ..., pt: ...}       # optional, shown with an invalid answer
       field: impact              # optional: impact | urgency feed the ticket's fields of that name
       optional: true             # text only: offers "skip"
+      free_text: true            # choice only: a free answer ("by Friday") is kept as given at once
+      when: {device: [laptop]}   # asked only when an earlier answer of this playbook is one of these
       min_length: 3              # text only
       options:                   # choice only
         - value: laptop
@@ -85,6 +87,9 @@ class Question:
     optional: bool = False
     min_length: int = 3
     skip_if: tuple[SkipRule, ...] = ()
+    #: A choice that also takes a free answer as given at once ("when do you need it? ... or write the
+    #: date": "by Friday" is an answer, not a mistake).
+    free_text: bool = False
     #: Asked only when an earlier answer of the same playbook is one of these values ({qid: values}).
     when: Mapping[str, tuple[str, ...]] = dc_field(default_factory=dict)
 
@@ -182,6 +187,7 @@ def _question(raw: Any, where: str, languages: tuple[str, ...]) -> Question:
         hint=_texts(raw.get("hint"), f"{where} hint", languages, required=False), choices=tuple(choices),
         field=None if field is None else str(field), optional=bool(raw.get("optional", False)),
         min_length=int(raw.get("min_length", 3)), skip_if=tuple(rules),
+        free_text=bool(raw.get("free_text", False)),
     )
 
 

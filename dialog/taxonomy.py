@@ -174,8 +174,9 @@ class Taxonomy:
             for name in category.names.values():
                 words = canonical(name).split()
                 for word in words:
-                    if len(word) >= 4 and (f" {word} " in canon or f" {word}s " in canon
-                                           or (word.endswith("s") and f" {word[:-1]} " in canon)):
+                    forms = {word, f"{word}s", word[:-1] if word.endswith("s") else word,
+                             word[:-2] if word.endswith("es") else word}  # printers, impresoras, aplicaciones
+                    if len(word) >= 4 and any(len(f) >= 4 and f" {f} " in canon for f in forms):
                         found.append(category.id)
                         break
                 else:
