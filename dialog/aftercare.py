@@ -35,7 +35,33 @@ class Aftercare:
             d.greet(turn)
             d.say(turn, "ticket_followup_hint", ref=ref)
             return
+        if turn.text and await self._topic_shift(turn, ref):
+            return
         await self.add_to_ticket(turn, ref, turn.text)
+
+    async def _topic_shift(self, turn: Turn, ref: str) -> bool:
+        """A message that looks like a different problem (another category, or a request after a fault)
+        is never appended silently: ask whether it is about the open ticket or a new problem."""
+        d, st = self.d, turn.state
+        if len(turn.text) < d.settings.min_description_chars or d.is_vague(turn.text):
+            return False
+        ticket = await d.tickets.get_ticket(ref, turn.requester)
+        if ticket is None or ticket.status in CLOSED_STATUSES:
+            return False
+        result = await d.classifier.classify(turn.text, turn.lang)
+        label = result.category.label
+        confident = label in d.taxonomy and result.category.confidence >= d.settings.confidence_threshold
+        other_category = confident and label != ticket.category and label != d.settings.fallback_category
+        other_type = result.type.label == "request" and ticket.type == "incident" \
+            and result.type.confidence >= d.settings.confidence_threshold
+        if not (other_category or other_type):
+            return False
+        # "INC-000001 (La impresora de la planta 2 no imprime)": the title without its category prefix.
+        shown = ticket.title.split(": ", 1)[-1] if ticket.category else ticket.title
+        st.paused = {"stage": START, "text": turn.text, "title": snippet(shown, 50)}
+        st.stage = ROUTE
+        self.prompt(turn)
+        return True
 
     async def add_to_ticket(self, turn: Turn, ref: str, text: str) -> None:
         d, st = self.d, turn.state
@@ -257,7 +283,10 @@ class Aftercare:
             return True
         if st.stage == ROUTE and st.active_ticket:
             ref = st.active_ticket
-            d.ask(turn, d.t(turn, "route_offer", ref=ref),
+            shift = (st.paused or {}).get("title")
+            prompt = d.t(turn, "topic_shift_offer", ref=ref, title=shift) if shift \
+                else d.t(turn, "route_offer", ref=ref)
+            d.ask(turn, prompt,
                   [Option("route:ticket", d.t(turn, "route.ticket", ref=ref)),
                    Option("route:new", d.t(turn, "route.new"))])
             return True

@@ -138,16 +138,21 @@ def _label(labels: Mapping[str, str], lang: str) -> str:
 def question_options(question: Question, lang: str, catalogs: Catalogs) -> tuple[Option, ...]:
     """The buttons of a question, labelled in the user's language, with stable ids ``ans:<qid>:<value>``."""
     qid = question.id
+    # A way out of every diagnostic question: "not sure / other" (impact and urgency cover every case;
+    # an optional text question has "skip").
+    way_out = () if question.field or any(c.value in (UNKNOWN, "other") for c in question.choices) \
+        else (Option(answer_option_id(qid, UNKNOWN), catalogs.t(lang, "option.not_sure")),)
     if question.kind == "choice":
-        return tuple(Option(answer_option_id(qid, c.value), _label(c.labels, lang))
-                     for c in question.choices)
+        return (*(Option(answer_option_id(qid, c.value), _label(c.labels, lang)) for c in question.choices),
+                *way_out)
     if question.kind == "yesno":
-        return tuple(Option(answer_option_id(qid, v), catalogs.t(lang, f"option.{v}")) for v in ("yes", "no"))
+        return (*(Option(answer_option_id(qid, v), catalogs.t(lang, f"option.{v}")) for v in ("yes", "no")),
+                *way_out)
     if question.kind == "date":
         return tuple(Option(answer_option_id(qid, t), catalogs.t(lang, f"date.{t}")) for t in DATE_TOKENS)
     if question.optional:
         return (Option(answer_option_id(qid, "skip"), catalogs.t(lang, "option.skip")),)
-    return ()
+    return (Option(answer_option_id(qid, UNKNOWN), catalogs.t(lang, "option.not_sure")),)
 
 
 def parse_answer(question: Question, text: str, option_id: str | None, catalogs: Catalogs,
@@ -160,7 +165,11 @@ def parse_answer(question: Question, text: str, option_id: str | None, catalogs:
         if question.kind == "date":
             return date_value(value, today) if value in DATE_TOKENS else None
         if question.kind == "text":
+            if value == UNKNOWN and not question.optional:
+                return UNKNOWN
             return SKIPPED if value == "skip" and question.optional else None
+        if value != UNKNOWN and question.kind == "choice" and question.choice(value) is None:
+            return None
         return value
     if question.kind == "choice":
         candidates = [(c.value, [*c.labels.values(), *(s for syn in c.synonyms.values() for s in syn)])

@@ -8,11 +8,13 @@ Option ids ``cmd:<name>``, ``lang:<code>`` and ``close:<ref>`` are accepted at a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dialog.i18n import Catalogs
-from dialog.text import REFERENCE_RE, canonical, references
+from dialog.text import REFERENCE_RE, canonical, has_words, references
 
+_CLAUSE = re.compile(r"\s*([,;:.!\u2013\u2014]|\s-\s)\s*")
 NAMES = ("help", "status", "new", "cancel", "close", "human", "start", "reopen")
 
 
@@ -73,8 +75,21 @@ class CommandParser:
         reduced = self.reduce(stripped)
         hit = self._phrases.get(reduced)
         if hit is None:
-            return None
+            return self._leading(stripped)
         return Command(hit[0], hit[1], self._written_in.get(canonical(stripped), hit[2]))
+
+    def _leading(self, text: str) -> Command | None:
+        """A cancel said in a sentence: "cancelar, ya me lo instaló un compañero", "cancel - fixed it".
+        Only cancel, and only as the first clause before punctuation, so "cancel my meeting invite does not
+        work" stays a description."""
+        m = _CLAUSE.search(text)
+        if m is None or not has_words(text[m.end():]):
+            return None
+        head = text[:m.start()]
+        hit = self._phrases.get(self.reduce(head))
+        if hit is None or hit[0] != "cancel":
+            return None
+        return Command("cancel", None, self._written_in.get(canonical(head), hit[2]))
 
     def _slash(self, body: str) -> Command:
         word, _, rest = body.partition(" ")

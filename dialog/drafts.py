@@ -1,7 +1,10 @@
 """Turning what the intake collected into the ticket core's :class:`TicketDraft`.
 
 Missing impact/urgency take safe defaults (one person affected; the classifier's priority prior, else
-medium) so a report filed early ("talk to a human", too many invalid answers) is still complete.
+medium) so a report filed early ("talk to a human", too many invalid answers) is still complete. The type is
+an incident or a service request, never a problem or a change: those records are for agents. A blocking
+report in one of ``EngineSettings.escalate_categories`` (security, outage) is filed with at least team
+impact, so it is never below P2 in the default matrix.
 """
 
 from __future__ import annotations
@@ -9,33 +12,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dialog.answers import SKIPPED, UNKNOWN
 from dialog.messages import Attachment
 from dialog.playbooks import FIELD_VALUES
 from dialog.ports import Level, TicketDraft, TicketType, TranscriptLine
 from dialog.state import Draft, classification_from_dict
-from dialog.text import first_sentence
+from dialog.titles import summarize
 from dialog.turn import Deps, Turn
 
 
 def build_ticket_draft(d: Deps, turn: Turn, draft: Draft, article_id: str | None = None) -> TicketDraft:
     assert turn.message is not None
     classification = classification_from_dict(draft.classification) if draft.classification else None
-    category = draft.category or (classification.category.label if classification
+    guess = classification.category.label if classification else None
+    category = draft.category or (guess if guess is not None and guess in d.taxonomy
                                   else d.settings.fallback_category)
     fields: dict[str, str] = {}
-    for question in d.playbooks.questions_for(category):
+    for question in d.questions(draft) if draft.category else d.playbooks.common.questions:
         value = draft.answers.get(question.id)
         if question.field and value in FIELD_VALUES[question.field]:
             fields[question.field] = value
     prior = classification.priority.label if classification else "medium"
     impact = fields.get("impact")
+    urgency = _level(fields.get("urgency") or prior)
+    if category in d.settings.escalate_categories and urgency == "high" and impact in (None, "individual"):
+        impact = "team"
+    kind = draft.type or (classification.type.label if classification else d.taxonomy.default_type(category))
     return TicketDraft(
-        title=draft.title or first_sentence(draft.description) or d.t(turn, "untitled"),
+        title=draft.title or title(d, turn, draft, category) or d.t(turn, "untitled"),
         description=draft.description,
         category=category,
-        type=_ticket_type(classification.type.label if classification else "incident"),
+        type=_ticket_type(kind),
         impact="team" if impact == "team" else "organization" if impact == "organization" else "individual",
-        urgency=_level(fields.get("urgency") or prior),
+        urgency=urgency,
         channel=turn.message.channel,
         requester=turn.message.sender,
         language=turn.lang,
@@ -47,6 +56,26 @@ def build_ticket_draft(d: Deps, turn: Turn, draft: Draft, article_id: str | None
         kb_article_id=article_id,
         conversation_key=turn.message.conversation_key,
     )
+
+
+def title(d: Deps, turn: Turn, draft: Draft, category: str) -> str:
+    """A scannable title: the category, the clause that states the problem, then the short answers the
+    user gave (named things first: the application, printer or VPN client; then the chosen options).
+    Answers inferred from the description are already in it."""
+    if not draft.description:
+        return ""
+    texts: list[str] = []
+    labels: list[str] = []
+    for question in d.questions(draft) if draft.category else ():
+        value = draft.answers.get(question.id)
+        if not value or value in (SKIPPED, UNKNOWN) or question.field or question.id in draft.inferred \
+                or value.startswith("("):
+            continue
+        if question.kind == "text":
+            texts.append(value)
+        elif question.kind == "choice" and (choice := question.choice(value)) is not None:
+            labels.append(choice.labels.get(turn.lang) or next(iter(choice.labels.values())))
+    return summarize(draft.description, d.taxonomy.name(turn.lang, category), [*texts, *labels])
 
 
 def attachment_dict(a: Attachment) -> dict[str, Any]:
@@ -63,9 +92,8 @@ def _level(value: str) -> Level:
 
 
 def _ticket_type(value: str) -> TicketType:
-    if value in ("request", "problem", "change"):
-        return "request" if value == "request" else "problem" if value == "problem" else "change"
-    return "incident"
+    """Only incidents and requests come from a user's report (a model's "problem"/"change" -> incident)."""
+    return "request" if value == "request" else "incident"
 
 
 def _parse_time(raw: str, default: datetime) -> datetime:

@@ -29,7 +29,7 @@ from dialog.commands import Command, CommandParser
 from dialog.i18n import Catalogs
 from dialog.intake import IntakeFlow
 from dialog.messages import InboundMessage, Option, Reply, utcnow
-from dialog.playbooks import Playbooks
+from dialog.playbooks import PlaybookError, Playbooks
 from dialog.ports import (
     Classifier,
     ConversationStore,
@@ -51,6 +51,7 @@ from dialog.state import (
     reply_from_dict,
     reply_to_dict,
 )
+from dialog.taxonomy import Taxonomy
 from dialog.text import contains_phrase, has_words, sanitize
 from dialog.turn import Deps, Turn
 
@@ -64,16 +65,23 @@ class DialogEngine:
     def __init__(self, classifier: Classifier, kb: KnowledgeBase, tickets: TicketService,
                  store: ConversationStore, detector: LanguageDetector, settings: EngineSettings | None = None,
                  catalogs: Catalogs | None = None, playbooks: Playbooks | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, taxonomy: Taxonomy | None = None) -> None:
         self.settings = settings or EngineSettings()
         self.catalogs = catalogs or Catalogs.load(self.settings.locales_dir,
                                                   default=self.settings.default_language)
         self.playbooks = playbooks or Playbooks.load(self.settings.playbooks_dir, self.catalogs.languages)
+        self.taxonomy = taxonomy or Taxonomy.load(self.settings.taxonomy_file, self.catalogs.languages)
+        missing = self.playbooks.missing({c.id: c.playbook for c in self.taxonomy.categories})
+        if missing:
+            raise PlaybookError(f"{self.taxonomy.source}: " + "; ".join(missing))
+        if self.settings.fallback_category not in self.taxonomy:
+            raise PlaybookError(f"{self.taxonomy.source}: no category {self.settings.fallback_category!r} "
+                                "(the fallback for 'something else')")
         self._store = store
         self._detector = detector
         self._clock = clock or utcnow
         self._deps = Deps(classifier, kb, tickets, self.catalogs, self.playbooks, self.settings,
-                          CommandParser(self.catalogs))
+                          CommandParser(self.catalogs), self.taxonomy)
         self._intake = IntakeFlow(self._deps)
         self._care = Aftercare(self._deps, self._intake)
 
@@ -197,7 +205,7 @@ class DialogEngine:
         if st.csat is not None or st.stage == KB:
             return True
         if st.stage == QUESTION and st.draft and st.draft.category and st.draft.question:
-            question = self.playbooks.question(st.draft.category, st.draft.question)
+            question = self._deps.question(st.draft, st.draft.question)
             return question is not None and question.kind == "yesno"
         return False
 
@@ -273,18 +281,25 @@ class DialogEngine:
 
     def _choose_language(self, turn: Turn, command: Command | None) -> None:
         """Detected language of free text; else the language of a recognised phrase, the channel's locale
-        hint, or the default. Switching automatically only happens on descriptions and never after the
-        user chose a language explicitly."""
+        hint, or the default. A description switches the language unless the user chose one; later, any
+        *clear* message (several words, confidently detected) does, even after a choice: the conversation
+        follows the user's latest clear message ("english please", then a full sentence in Portuguese).
+        Answers to free-text questions (an error message copied in English) never switch."""
         st, msg = turn.state, turn.message
         free_text = command is None and not turn.option_id and has_words(turn.text) and st.csat is None
         describing = st.stage == DESCRIBE or (st.stage == START and not st.active_ticket)
-        may_switch = st.language is None or (not st.language_locked and describing)
         hint = self._hint(msg)
-        if free_text and may_switch:
-            code, _confidence = self._detector.detect(turn.text)
-            if code is not None and code in self.catalogs.languages:
+        if free_text:
+            code, confidence = self._detector.detect(turn.text)
+            clear = (code in self.catalogs.languages and confidence >= self.settings.clear_language_confidence
+                     and len(turn.text.split()) >= self.settings.clear_language_words
+                     and not self._answering_text(st))
+            may_switch = st.language is None or (not st.language_locked and describing) or clear
+            if may_switch and code is not None and code in self.catalogs.languages:
+                if clear and st.language_locked and code != st.language:
+                    st.language_locked = False
                 st.language = code
-            elif code is not None:
+            elif may_switch and code is not None and code not in self.catalogs.languages:
                 fallback = st.language or hint or self.settings.default_language
                 st.language = fallback
                 if not st.unsupported_noticed:
@@ -294,6 +309,12 @@ class DialogEngine:
             st.language = ((command.language if command else None) or self._lexicon_guess(turn.text)
                            or hint or self.settings.default_language)
         turn.lang = st.language
+
+    def _answering_text(self, st: ConversationState) -> bool:
+        if st.stage != QUESTION or st.draft is None or st.draft.question is None:
+            return False
+        question = self._deps.question(st.draft, st.draft.question)
+        return question is not None and question.kind == "text"
 
     def _hint(self, message: InboundMessage | None) -> str | None:
         if message is None or not message.locale_hint:
@@ -305,7 +326,7 @@ class DialogEngine:
         """The language of greetings/yes/no/thanks words ("hola", "oi", "sim") too short for the detector."""
         reduced = self._deps.parser.reduce(text)
         scores: dict[str, int] = {}
-        for key in ("greeting", "thanks", "yes", "no"):
+        for key in ("greeting", "thanks", "yes", "no", "vague"):
             for lang, phrase in self.catalogs.phrases(key):
                 if contains_phrase(reduced, phrase):
                     scores[lang] = max(scores.get(lang, 0), len(phrase))

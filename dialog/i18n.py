@@ -149,11 +149,8 @@ class Catalogs:
         """(language, canonical phrase) pairs of a lexicon entry across all catalogs."""
         return [(code, p) for code, cat in self._catalogs.items() for p in cat.lexicon.get(key, ())]
 
-    # Display helpers: names of things that come from data (categories, statuses, priorities).
-
-    def category_name(self, lang: str, slug: str) -> str:
-        key = f"category.{slug}"
-        return self.t(lang, key) if self.has_text(key) else slug.replace("_", " ").capitalize()
+    # Display helpers: names of things that come from data (statuses, priorities; category names come
+    # from the taxonomy file).
 
     def status_name(self, lang: str, status: str) -> str:
         key = f"ticket_status.{status}"

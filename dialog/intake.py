@@ -13,7 +13,9 @@ from typing import Literal
 
 from dialog.answers import (
     DATE_TOKENS,
+    SKIPPED,
     UNKNOWN,
+    answer_option_id,
     date_value,
     match_choice,
     parse_answer,
@@ -24,6 +26,7 @@ from dialog.drafts import attachment_dict, build_ticket_draft
 from dialog.messages import Option
 from dialog.playbooks import Question
 from dialog.ports import TicketDraft, TicketSummary
+from dialog.redirects import is_none, is_unknown, redirect, scope_limited
 from dialog.state import (
     CLARIFY,
     DESCRIBE,
@@ -34,7 +37,7 @@ from dialog.state import (
     classification_from_dict,
     classification_to_dict,
 )
-from dialog.text import first_sentence, fold, snippet
+from dialog.text import canonical, fold, has_words, snippet
 from dialog.turn import Deps, Turn
 
 log = logging.getLogger(__name__)
@@ -92,10 +95,13 @@ class IntakeFlow:
             d.greet(turn, "greeting_short")
         draft.description = f"{draft.description}\n{turn.text}".strip()[: d.settings.max_text_chars]
         self.attach(turn)
-        if len(draft.description) < d.settings.min_description_chars and not draft.more_detail_asked:
+        if not draft.more_detail_asked and (d.is_vague(draft.description)
+                                            or len(draft.description) < d.settings.min_description_chars):
+            # One open question before classifying: "nada funciona" routed by guess is a wrong ticket.
             draft.more_detail_asked = True
             st.stage = DESCRIBE
-            d.ask(turn, d.t(turn, "ask_more_detail"), kind="message")
+            key = "ask_vague" if d.is_vague(draft.description) else "ask_more_detail"
+            d.ask(turn, d.t(turn, key), kind="message")
             return
         await self.classify(turn, draft)
 
@@ -104,30 +110,40 @@ class IntakeFlow:
         d = self.d
         result = await d.classifier.classify(draft.description, turn.lang)
         draft.classification = classification_to_dict(result)
-        draft.title = first_sentence(draft.description)
+        if draft.type_source != "user":
+            # The bot files incidents and service requests only: a problem or change record is opened by
+            # problem/change management, never from a user's report (an MFA lockout is an incident).
+            draft.type = "request" if result.type.label == "request" else "incident"
+            draft.type_source = "model"
+        ranked = self._top_categories(draft)
+        best = ranked[0] if ranked else d.settings.fallback_category
+        known = result.category.label in d.taxonomy and result.category.label not in draft.rejected
         if draft.human:
-            draft.category, draft.category_source = result.category.label, "model"
+            draft.category, draft.category_source = best, "model"
             await self.open_ticket(turn)
-        elif result.category.confidence < d.settings.confidence_threshold:
+        elif not known or result.category.confidence < d.settings.confidence_threshold:
             turn.state.stage = CLARIFY
             draft.invalid = 0
             self.prompt(turn)
         else:
-            draft.category, draft.category_source = result.category.label, "model"
+            draft.category, draft.category_source = best, "model"
             await self._start_questions(turn, draft)
 
     # -- clarifying question -------------------------------------------------------------------------
 
     def _top_categories(self, draft: Draft) -> list[str]:
+        """The classifier's best categories that the taxonomy has and the user has not ruled out."""
         if draft.classification is None:
             return []
         cat = classification_from_dict(draft.classification).category
         ranked = [cat.label, *(label for label, _ in sorted(cat.top, key=lambda x: -x[1]))]
-        return list(dict.fromkeys(ranked))[:3]
+        usable = [c for c in dict.fromkeys(ranked) if c in self.d.taxonomy and c not in draft.rejected
+                  and c != self.d.settings.fallback_category]
+        return usable[:3]
 
     def _clarify_options(self, turn: Turn, draft: Draft) -> list[Option]:
-        options = [Option(f"cat:{slug}", self.d.catalogs.category_name(turn.lang, slug))
-                   for slug in self._top_categories(draft)]
+        options = [Option(f"cat:{cid}", self.d.taxonomy.name(turn.lang, cid))
+                   for cid in self._top_categories(draft)]
         return [*options, Option("cat:other", self.d.t(turn, "option.other"))]
 
     async def on_clarify(self, turn: Turn) -> None:
@@ -140,10 +156,17 @@ class IntakeFlow:
             chosen = turn.option_id[4:]
         elif turn.text:
             top = self._top_categories(draft)
-            candidates = [(slug, [d.catalogs.category_name(lang, slug) for lang in d.catalogs.languages])
-                          for slug in top]
+            candidates = [(cid, [d.taxonomy.name(lang, cid) for lang in d.catalogs.languages]) for cid in top]
             other = [d.catalogs.t(lang, "option.other") for lang in d.catalogs.languages]
             chosen = match_choice(turn.text, [*candidates, ("other", [*other, *d.catalogs.words("other")])])
+            if chosen is None:
+                named = [c for c in d.taxonomy.named_in(turn.text) if c not in draft.rejected]
+                chosen = named[0] if len(named) == 1 else None
+            if chosen is None and len(turn.text) >= d.settings.min_description_chars:
+                # Not an option but more detail ("it's the VPN on my home laptop"): never a trap, use it.
+                draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
+                await self.classify(turn, draft)
+                return
         if chosen is None:
             draft.invalid += 1
             if draft.invalid <= d.settings.max_invalid_answers:
@@ -151,7 +174,7 @@ class IntakeFlow:
                 self.prompt(turn)
                 return
             chosen = (self._top_categories(draft) or [d.settings.fallback_category])[0]
-        if chosen == "other":
+        if chosen == "other" or chosen not in d.taxonomy:
             draft.category, draft.category_source = d.settings.fallback_category, "fallback"
         else:
             draft.category, draft.category_source = chosen, "user"
@@ -170,15 +193,21 @@ class IntakeFlow:
                 value = date_value(rule.value, today)
             else:
                 value = rule.value
+            if question.field == "impact" and value == "organization" and scope_limited(self.d, folded):
+                return None  # "everyone in that room": ask how many, don't assume the company
             if value is not None:
                 return value
         return None
 
     async def _start_questions(self, turn: Turn, draft: Draft) -> None:
+        """Queue the questions the description does not already answer (answers kept from an earlier
+        branch still count)."""
         assert draft.category is not None
         folded = fold(draft.description)
-        draft.queue, draft.inferred = [], []
-        for question in self.d.playbooks.questions_for(draft.category):
+        draft.queue = []
+        for question in self.d.questions(draft):
+            if question.id in draft.answers:
+                continue
             value = self._infer(question, folded, turn.now.date(), turn.lang)
             if value is not None:
                 draft.answers[question.id] = value
@@ -190,7 +219,8 @@ class IntakeFlow:
     async def _next(self, turn: Turn, draft: Draft) -> None:
         while draft.queue:
             qid = draft.queue.pop(0)
-            if qid in draft.answers:
+            question = self.d.question(draft, qid)
+            if qid in draft.answers or question is None or not question.applies(draft.answers):
                 continue
             draft.question, draft.invalid = qid, 0
             turn.state.stage = QUESTION
@@ -202,7 +232,7 @@ class IntakeFlow:
     def _question(self, draft: Draft) -> Question | None:
         if draft.category is None or draft.question is None:
             return None
-        return self.d.playbooks.question(draft.category, draft.question)
+        return self.d.question(draft, draft.question)
 
     async def on_answer(self, turn: Turn) -> None:
         d = self.d
@@ -213,7 +243,19 @@ class IntakeFlow:
             await self._next(turn, draft)
             return
         d.record_in(turn)
-        value = parse_answer(question, turn.text, turn.option_id, d.catalogs, turn.now.date(), turn.lang)
+        if not turn.option_id and await self._redirected(turn, draft):
+            return
+        value = self._understand(turn, question)
+        if question.field == "impact" and draft.scope_asked and value not in ("individual", "team",
+                                                                             "organization"):
+            value = "team"  # "unos 5", "the people on that floor": a group, not the company
+        if question.field == "impact" and value == "organization" and not turn.option_id \
+                and scope_limited(d, turn.text):
+            value = None if not draft.scope_asked else "team"  # never guess upwards
+            if value is None:
+                draft.scope_asked = True
+                self._ask_scope(turn, question)
+                return
         if value is None:
             draft.invalid += 1
             if draft.invalid <= d.settings.max_invalid_answers:
@@ -224,6 +266,70 @@ class IntakeFlow:
             d.say(turn, "moving_on")
         draft.answers[question.id] = value
         await self._next(turn, draft)
+
+    def _understand(self, turn: Turn, question: Question) -> str | None:
+        """The answer as a canonical value, or as given: a free phrase ("el sábado", "since I changed
+        phones", "the one by the kitchen", "by Friday") is kept as given, never looped on; a kept answer
+        to impact or urgency leaves the priority to its defaults."""
+        d, text = self.d, turn.text
+        if not turn.option_id and (is_unknown(d, text) or (
+                not question.optional and canonical(text) in d.catalogs.words("skip"))):
+            return UNKNOWN
+        if not turn.option_id and question.kind == "text" and question.optional and is_none(d, text):
+            return SKIPPED
+        value = parse_answer(question, text, turn.option_id, d.catalogs, turn.now.date(), turn.lang)
+        if value is not None or turn.option_id:
+            return value
+        draft = turn.state.draft
+        first_try = draft is not None and draft.invalid == 0
+        if question.field and first_try and not question.free_text:
+            return None  # impact and urgency set the priority: one hint before keeping a free phrase
+        if question.kind == "choice" and first_try and parse_yes_no(text, d.catalogs) is not None \
+                and len(canonical(text).split()) <= 2:
+            return None  # a bare "yes" to "what happens?" answers nothing: one hint
+        if has_words(text) and len(text.strip()) >= 2:
+            return text.strip()[: d.settings.max_text_chars]
+        return None
+
+    def _ask_scope(self, turn: Turn, question: Question) -> None:
+        """"Everyone in that room": how many people? Options from narrow to wide."""
+        d = self.d
+        options = [Option(answer_option_id(question.id, v), d.t(turn, f"impact.{v}"))
+                   for v in ("team", "organization", "individual")]
+        d.ask(turn, d.t(turn, "impact_ambiguous"), options)
+
+    async def _redirected(self, turn: Turn, draft: Draft) -> bool:
+        """The answer contradicts the question's premise: switch branch instead of repeating it."""
+        d = self.d
+        found = redirect(d, draft, turn.text)
+        if found is None:
+            return False
+        draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
+        if found.kind in ("request", "incident"):
+            draft.type, draft.type_source = found.kind, "user"
+            d.say(turn, f"switched_to_{found.kind}")
+            await self._start_questions(turn, draft)
+            return True
+        old = draft.category
+        assert old is not None
+        draft.rejected.append(old)
+        draft.answers = {k: v for k, v in draft.answers.items() if self._common(k)}
+        if found.category is not None:
+            draft.category, draft.category_source = found.category, "user"
+            d.say(turn, "category_changed", category=d.taxonomy.name(turn.lang, found.category))
+            await self._start_questions(turn, draft)
+            return True
+        draft.category = None
+        result = await d.classifier.classify(draft.description, turn.lang)
+        draft.classification = classification_to_dict(result)
+        turn.state.stage = CLARIFY
+        draft.invalid = 0
+        d.emit(turn, d.t(turn, "category_wrong", old=d.taxonomy.name(turn.lang, old)))
+        self.prompt(turn)
+        return True
+
+    def _common(self, qid: str) -> bool:
+        return any(q.id == qid for q in self.d.playbooks.common.questions)
 
     def _hint(self, turn: Turn, question: Question) -> None:
         d = self.d
@@ -327,7 +433,7 @@ class IntakeFlow:
         self._finish(turn)
         st.active_ticket = summary.reference
         parts = [d.t(turn, "ticket_created", ref=summary.reference,
-                     category=d.catalogs.category_name(turn.lang, summary.category),
+                     category=d.taxonomy.name(turn.lang, summary.category),
                      priority=d.catalogs.priority_name(turn.lang, summary.priority))]
         due = summary.resolution_due
         if due is not None:

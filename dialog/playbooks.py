@@ -9,6 +9,8 @@ category slug (``technical_support.yaml`` ...) holds 2-4 specific ones, asked fi
       hint: {en: ..., es: ..., pt: ...}       # optional, shown with an invalid answer
       field: impact              # optional: impact | urgency feed the ticket's fields of that name
       optional: true             # text only: offers "skip"
+      free_text: true            # choice only: a free answer ("by Friday") is kept as given at once
+      when: {device: [laptop]}   # asked only when an earlier answer of this playbook is one of these
       min_length: 3              # text only
       options:                   # choice only
         - value: laptop
@@ -27,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -84,6 +87,14 @@ class Question:
     optional: bool = False
     min_length: int = 3
     skip_if: tuple[SkipRule, ...] = ()
+    #: A choice that also takes a free answer as given at once ("when do you need it? ... or write the
+    #: date": "by Friday" is an answer, not a mistake).
+    free_text: bool = False
+    #: Asked only when an earlier answer of the same playbook is one of these values ({qid: values}).
+    when: Mapping[str, tuple[str, ...]] = dc_field(default_factory=dict)
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        return all(answers.get(qid) in values for qid, values in self.when.items())
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
@@ -165,11 +176,18 @@ def _question(raw: Any, where: str, languages: tuple[str, ...]) -> Question:
         if inferred is not None and kind == "yesno" and inferred not in ("yes", "no"):
             raise PlaybookError(f"{where}: skip_if value of a yes/no question must be yes or no")
         rules.append(SkipRule(inferred, _patterns(rule.get("patterns"), f"{where} skip_if {j + 1}")))
+    raw_when = raw.get("when") or {}
+    if not isinstance(raw_when, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in raw_when.items()):
+        raise PlaybookError(f"{where}: when must map an earlier question id to a list of quoted values")
     return Question(
+        when={str(k): tuple(v) for k, v in raw_when.items()},
         id=qid, kind=kind, prompt=_texts(raw.get("prompt"), f"{where} prompt", languages),
         hint=_texts(raw.get("hint"), f"{where} hint", languages, required=False), choices=tuple(choices),
         field=None if field is None else str(field), optional=bool(raw.get("optional", False)),
         min_length=int(raw.get("min_length", 3)), skip_if=tuple(rules),
+        free_text=bool(raw.get("free_text", False)),
     )
 
 
@@ -184,13 +202,27 @@ def parse_playbook(raw: Any, source: str, languages: tuple[str, ...] = SUPPORTED
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise PlaybookError(f"{source}: duplicate question ids")
+    for i, q in enumerate(questions):
+        for ref in q.when:
+            if ref not in ids[:i]:
+                raise PlaybookError(f"{source} question {i + 1} ({q.id}): when names {ref!r}, "
+                                    "which is not an earlier question of this playbook")
     return Playbook(category, questions)
 
 
-class Playbooks:
-    """The loaded playbooks: common questions plus one playbook per category."""
+REQUEST = "request"
 
-    def __init__(self, common: Playbook, categories: Mapping[str, Playbook]) -> None:
+
+class Playbooks:
+    """The loaded playbooks: common questions, one playbook per playbook id, and the request questions.
+
+    Incidents get their category's playbook, then the common ones (impact, urgency). Service requests get
+    ``request.yaml`` instead (what, for whom, by when, approved by whom), which carries impact and urgency
+    itself: asking "did it work before?" about a licence someone needs is the wrong conversation.
+    """
+
+    def __init__(self, common: Playbook, categories: Mapping[str, Playbook],
+                 request: Playbook | None = None) -> None:
         fields = {q.field for q in common.questions}
         if not {"impact", "urgency"} <= fields:
             raise PlaybookError("common playbook: needs questions with field impact and field urgency")
@@ -200,6 +232,7 @@ class Playbooks:
                 raise PlaybookError(f"{pb.category}: question ids {sorted(clash)} clash with common ones")
         self.common = common
         self.categories: dict[str, Playbook] = dict(categories)
+        self.request = request
 
     @classmethod
     def load(cls, directory: Path | None = None, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> Playbooks:
@@ -207,6 +240,7 @@ class Playbooks:
         folder: Traversable = resources.files("dialog").joinpath("playbooks") if directory is None \
             else Path(directory)
         common: Playbook | None = None
+        request: Playbook | None = None
         categories: dict[str, Playbook] = {}
         files = sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))),
                        key=lambda f: f.name)
@@ -218,18 +252,28 @@ class Playbooks:
             playbook = parse_playbook(raw, file.name, langs)
             if playbook.category == "common":
                 common = playbook
+            elif playbook.category == REQUEST:
+                request = playbook
             elif playbook.category in categories:
                 raise PlaybookError(f"{file.name}: a second playbook for {playbook.category}")
             else:
                 categories[playbook.category] = playbook
         if common is None:
             raise PlaybookError(f"no common playbook (category: common) in {folder}")
-        return cls(common, categories)
+        return cls(common, categories, request)
 
-    def questions_for(self, category: str) -> list[Question]:
-        """Category-specific questions first (diagnosis), then the common ones (impact, urgency)."""
-        specific = self.categories.get(category)
+    def missing(self, wanted: Mapping[str, str]) -> list[str]:
+        """``{category: playbook id}`` pairs whose explicitly named playbook does not exist (a category
+        whose playbook is its own id may have none: it gets the common questions)."""
+        return [f"category {cid!r}: playbook {pid!r} not found"
+                for cid, pid in wanted.items() if pid != cid and pid not in self.categories]
+
+    def questions_for(self, playbook: str, request: bool = False) -> list[Question]:
+        """Requests: the request questions. Incidents: the playbook's (diagnosis), then the common ones."""
+        if request and self.request is not None:
+            return list(self.request.questions)
+        specific = self.categories.get(playbook)
         return [*(specific.questions if specific else ()), *self.common.questions]
 
-    def question(self, category: str, qid: str) -> Question | None:
-        return next((q for q in self.questions_for(category) if q.id == qid), None)
+    def question(self, playbook: str, qid: str, request: bool = False) -> Question | None:
+        return next((q for q in self.questions_for(playbook, request) if q.id == qid), None)

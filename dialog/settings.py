@@ -30,7 +30,12 @@ class EngineSettings:
     #: After this many invalid answers to the same question the engine records "unknown" and moves on.
     max_invalid_answers: int = 2
     #: Category used for "other" and when nothing else is known.
-    fallback_category: str = "general_inquiry"
+    fallback_category: str = "other"
+    #: The desk's category set (names, playbooks, usual type); None uses dialog/taxonomy/it.yaml.
+    taxonomy_file: Path | None = None
+    #: Reports in these categories that block the user are filed with at least team impact, so a blocking
+    #: security incident or outage is never below P2 (impact team x urgency high in the default matrix).
+    escalate_categories: tuple[str, ...] = ("security", "outage")
     #: Folder of playbook YAML files; None uses the ones shipped in dialog/playbooks.
     playbooks_dir: Path | None = None
     #: Folder of message catalogs; None uses dialog/locales.
@@ -39,5 +44,9 @@ class EngineSettings:
     transcript_limit: int = 200
     #: Time zone for dates shown to users (IANA name).
     timezone: str = "UTC"
+    #: A message switches the conversation's language (even after the user chose one) when the detector is
+    #: at least this confident and it has at least this many words: "sim" or "ok" never switch.
+    clear_language_confidence: float = 0.7
+    clear_language_words: int = 4
     #: Name the bot introduces itself with.
     bot_name: str = "Atende"

@@ -48,6 +48,10 @@ class Draft:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     human: bool = False  # the user asked for a human: no questions, no articles
     more_detail_asked: bool = False
+    type: str | None = None  # incident | request (the bot never files problems or changes)
+    type_source: str = ""  # model | user
+    rejected: list[str] = field(default_factory=list)  # categories the user said it is not about
+    scope_asked: bool = False  # "everyone in that room": how many people, asked once
     started_at: str | None = None
 
     @classmethod

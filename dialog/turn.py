@@ -14,10 +14,12 @@ from datetime import datetime
 from dialog.commands import CommandParser
 from dialog.i18n import Catalogs
 from dialog.messages import Identity, InboundMessage, Option, Reply
-from dialog.playbooks import Playbooks
+from dialog.playbooks import Playbooks, Question
 from dialog.ports import Classifier, KnowledgeBase, TicketService
 from dialog.settings import EngineSettings
-from dialog.state import ConversationState
+from dialog.state import ConversationState, Draft
+from dialog.taxonomy import Taxonomy
+from dialog.text import canonical, contains_phrase
 
 CLOSED_STATUSES = frozenset({"resolved", "closed", "self_service_resolved", "cancelled"})
 
@@ -53,6 +55,22 @@ class Deps:
     playbooks: Playbooks
     settings: EngineSettings
     parser: CommandParser
+    taxonomy: Taxonomy
+
+    # -- the questions of a draft: its category's playbook, or the request questions ------------------
+
+    def questions(self, draft: Draft) -> list[Question]:
+        if draft.category is None:
+            return []
+        return self.playbooks.questions_for(self.taxonomy.playbook(draft.category), draft.type == "request")
+
+    def question(self, draft: Draft, qid: str) -> Question | None:
+        return next((q for q in self.questions(draft) if q.id == qid), None)
+
+    def says(self, text: str, lexicon_key: str) -> bool:
+        """The message contains one of the lexicon's phrases (any language), as whole words."""
+        canon = canonical(text)
+        return any(contains_phrase(canon, phrase) for phrase in self.catalogs.words(lexicon_key))
 
     def t(self, turn: Turn, key: str, **params: object) -> str:
         return self.catalogs.t(turn.lang, key, **params)
@@ -96,7 +114,8 @@ class Deps:
         rest = self.parser.reduce(text)
         if not rest:
             return False
-        phrases = sorted({*self.catalogs.words(lexicon_key), *extra} - {""}, key=len, reverse=True)
+        words = {*self.catalogs.words(lexicon_key), *extra}
+        phrases = sorted({*words, *(self.parser.reduce(w) for w in words)} - {""}, key=len, reverse=True)
         for phrase in phrases:
             rest = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", " ", rest)
         return not rest.strip()
@@ -105,7 +124,13 @@ class Deps:
         return self._only(text, "greeting", [self.parser.reduce(self.settings.bot_name)])
 
     def is_thanks(self, text: str) -> bool:
-        return self._only(text, "thanks", [*self.catalogs.words("greeting")])
+        """Thanks, possibly with a greeting ("ok thanks", "gracias equipo"); a greeting alone ("hola?")
+        is not thanks."""
+        return self._only(text, "thanks", [*self.catalogs.words("greeting")]) and not self.is_greeting(text)
+
+    def is_vague(self, text: str) -> bool:
+        """"nada funciona", "nothing works!!", "hola, tengo un problema": nothing an analyst could route."""
+        return self._only(text, "vague", [*self.catalogs.words("greeting")])
 
     def first_name(self, turn: Turn) -> str | None:
         name = turn.message.sender.display_name if turn.message else None

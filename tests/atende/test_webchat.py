@@ -56,7 +56,7 @@ async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClien
 async def test_bad_text_gets_a_polite_reply_and_keeps_the_pending_question(
     chat: Chat, runtime: Runtime
 ) -> None:
-    await chat.say("Olá, o meu computador está muito lento desde ontem e não consigo trabalhar")
+    await chat.say("Olá, o computador do escritório está muito lento desde ontem")
     pending = chat.options
     assert pending
     state_before = await runtime.conv_store.load(f"web:{chat.session}")

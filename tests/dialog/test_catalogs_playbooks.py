@@ -11,13 +11,12 @@ import pytest
 from atende.standins import KeywordClassifier
 from dialog.i18n import CatalogError, Catalogs, placeholders
 from dialog.playbooks import PlaybookError, Playbooks, parse_playbook
+from dialog.taxonomy import Taxonomy
 
 DIALOG = Path(__file__).resolve().parents[2] / "dialog"
 TRI = {"en": "a", "es": "b", "pt": "c"}
 DEFAULT_CATEGORIES = {
-    "technical_support", "product_support", "customer_service", "it_support", "billing_and_payments",
-    "returns_and_exchanges", "service_outages_and_maintenance", "sales_and_pre_sales", "human_resources",
-    "general_inquiry",
+    "access", "email", "network", "hardware", "printing", "software", "security", "outage", "data", "other",
 }
 
 
@@ -41,7 +40,8 @@ def test_every_text_key_used_in_code_exists() -> None:
     assert len(used) > 40
     families = {
         "hint": ("choice", "yesno", "text", "date", "kb"),
-        "option": ("yes", "no", "skip", "other", "new", "status", "human"),
+        "option": ("yes", "no", "skip", "other", "new", "status", "human", "not_sure"),
+        "impact": ("team", "organization", "individual"),
         "date": ("today", "yesterday", "this_week", "earlier"),
         "csat": ("option_1", "option_2", "option_3", "option_4", "option_5", "not_solved"),
         "kb": ("yes", "no", "solved_by"),
@@ -55,30 +55,55 @@ def test_every_text_key_used_in_code_exists() -> None:
         "route": ("ticket", "new"),
     }
     dynamic = {f"{family}.{k}" for family, keys in families.items() for k in keys}
-    dynamic |= {"greeting_named", "greeting_short_named"}
+    dynamic |= {"greeting_named", "greeting_short_named", "switched_to_request", "switched_to_incident",
+                "ask_vague", "ask_more_detail"}
     missing = sorted(k for k in used | dynamic if not catalogs.has_text(k))
     assert missing == []
 
 
 def test_categories_have_display_names_and_playbooks() -> None:
-    catalogs = Catalogs.load()
+    taxonomy = Taxonomy.load()
     playbooks = Playbooks.load()
+    assert set(taxonomy.ids) == DEFAULT_CATEGORIES
     assert set(KeywordClassifier().categories) == DEFAULT_CATEGORIES
     assert set(playbooks.categories) == DEFAULT_CATEGORIES
-    for slug in DEFAULT_CATEGORIES:
-        names = {catalogs.category_name(lang, slug) for lang in ("en", "es", "pt")}
-        assert len(names) >= 2 and all(names)  # translated, not the slug
+    assert playbooks.missing({c.id: c.playbook for c in taxonomy.categories}) == []
+    for cid in DEFAULT_CATEGORIES:
+        names = {taxonomy.name(lang, cid) for lang in ("en", "es", "pt")}
+        assert len(names) >= 2 and all(names)  # translated, not the id
 
 
 def test_default_playbooks_ask_two_to_four_specific_questions() -> None:
     playbooks = Playbooks.load()
     assert [q.field for q in playbooks.common.questions] == ["impact", "urgency"]
-    for slug, playbook in playbooks.categories.items():
-        assert 2 <= len(playbook.questions) <= 4, slug
+    for cid, playbook in playbooks.categories.items():
+        if cid == "other":  # anything else: the description is the report, only impact and urgency
+            assert playbook.questions == ()
+            continue
+        assert 2 <= len(playbook.questions) <= 4, cid
         for question in playbook.questions:
             assert set(question.prompt) >= {"en", "es", "pt"}
             for choice in question.choices:
                 assert set(choice.labels) >= {"en", "es", "pt"}
+
+
+def test_requests_get_request_questions_not_fault_questions() -> None:
+    playbooks = Playbooks.load()
+    request = [q.id for q in playbooks.questions_for("software", request=True)]
+    assert request == ["what", "for_whom", "by_when", "approver"]
+    fields = {q.field for q in playbooks.questions_for("software", request=True)}
+    assert {"impact", "urgency"} <= fields  # the priority still comes from the user's answers
+    assert "symptom" in [q.id for q in playbooks.questions_for("software")]
+
+
+def test_when_makes_a_question_conditional_and_must_name_an_earlier_question() -> None:
+    playbooks = Playbooks.load()
+    client = next(q for q in playbooks.questions_for("network") if q.id == "vpn_client")
+    assert client.applies({"connection": "vpn"}) and not client.applies({"connection": "wifi"})
+    raw = {"category": "x", "questions": [{"id": "a", "kind": "text", "prompt": TRI, "when": {"b": ["y"]}},
+                                          {"id": "b", "kind": "text", "prompt": TRI}]}
+    with pytest.raises(PlaybookError, match=r"x.yaml question 1 \(a\): when names 'b'"):
+        parse_playbook(raw, "x.yaml")
 
 
 def test_catalog_with_missing_key_or_placeholder_fails_fast(tmp_path: Path) -> None:
@@ -117,7 +142,7 @@ def test_bad_playbooks_are_refused_with_a_clear_message(raw: dict[str, object], 
         parse_playbook(raw, "x.yaml")
 
 
-ASSET_TAG = """category: it_support
+ASSET_TAG = """category: hardware
 questions:
   - id: asset_tag
     kind: text
@@ -127,9 +152,9 @@ questions:
 
 def test_playbooks_folder_is_configurable(tmp_path: Path) -> None:
     copy(DIALOG / "playbooks" / "common.yaml", tmp_path)
-    (tmp_path / "it_support.yaml").write_text(ASSET_TAG.format(en="Asset tag?"), "utf-8")
+    (tmp_path / "hardware.yaml").write_text(ASSET_TAG.format(en="Asset tag?"), "utf-8")
     playbooks = Playbooks.load(tmp_path)
-    assert [q.id for q in playbooks.questions_for("it_support")] == ["asset_tag", "impact", "urgency"]
+    assert [q.id for q in playbooks.questions_for("hardware")] == ["asset_tag", "impact", "urgency"]
     assert [q.id for q in playbooks.questions_for("unknown_category")] == ["impact", "urgency"]
     (tmp_path / "common.yaml").unlink()
     with pytest.raises(PlaybookError, match="no common playbook"):
@@ -140,8 +165,8 @@ async def test_engine_uses_an_admins_playbook(make_engine, tmp_path: Path) -> No
     from tests.dialog.transcript import contains, converse
 
     copy(DIALOG / "playbooks" / "common.yaml", tmp_path)
-    (tmp_path / "it_support.yaml").write_text(ASSET_TAG.format(en="What is the asset tag on the device?"),
-                                              "utf-8")
+    (tmp_path / "hardware.yaml").write_text(ASSET_TAG.format(en="What is the asset tag on the device?"),
+                                            "utf-8")
     desk = make_engine(playbooks_dir=tmp_path)
-    await converse(desk, [("user", "I cannot log into my email account"),
+    await converse(desk, [("user", "the keyboard of my laptop is broken"),
                           ("bot", contains("What is the asset tag on the device?"))])

@@ -10,10 +10,7 @@ from tests.dialog.test_commands import FILE_ES
 from tests.dialog.transcript import contains, converse, press
 
 FILE_PT = [
-    ("user", "meu notebook não liga desde ontem"),
-    ("user", "não"),  # error message? no
-    ("user", "sim"),  # worked before
-    ("user", "só eu"),
+    ("user", "meu notebook não liga desde ontem"),  # device, symptom and who are in the description
     ("user", "não, estou parado"),
     ("bot", contains("Abri o chamado INC-000001")),
 ]
@@ -72,7 +69,7 @@ async def test_csat_by_button_and_skip_comment_es(desk: Desk) -> None:
 async def test_csat_invalid_rating_gets_a_hint_then_words_work_en(desk: Desk) -> None:
     await converse(desk, [
         ("user", "my laptop screen flickers all the time"),
-        ("user", "skip"), ("user", "yesterday"), ("user", "yes"), ("user", "only me"),
+        ("user", "skip"),  # what happens: not sure
         ("user", "it can wait"),
         ("bot", contains("I've created ticket INC-000001")),
         ("notify", resolved()),
@@ -94,7 +91,7 @@ async def test_csat_is_dropped_when_the_user_moves_on(desk: Desk) -> None:
         ("user", "hola"),
         ("bot", contains("Responde con un número del 1 al 5")),
         ("user", "ahora la impresora imprime hojas en blanco"),
-        ("bot", contains("¿Ves algún mensaje de error?")),  # a new report, not a third CSAT prompt
+        ("bot", contains("¿Qué impresora es")),  # a new report, not a third CSAT prompt
     ])
     assert desk.csat() == []
 
@@ -116,12 +113,12 @@ async def test_csat_resumes_a_report_in_progress_afterwards(desk: Desk) -> None:
         *FILE_ES,
         ("user", "nuevo"),
         ("user", "el monitor parpadea todo el tiempo"),
-        ("bot", contains("¿Ves algún mensaje de error?")),
+        ("bot", contains("¿Qué le pasa?")),
         ("notify", resolved()),
         ("user", "3"),
         ("user", "omitir"),
         ("bot", contains("¡Gracias por tu opinión!")),
-        ("bot", contains("¿Ves algún mensaje de error?")),  # back to the open question
+        ("bot", contains("¿Qué le pasa?")),  # back to the open question
     ])
     assert desk.csat("INC-000001") == [(3, None)]
 
