@@ -34,7 +34,6 @@ async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_ar
     runtime = slack_runtime
     slack_fake.add_user("U0ANA", email="ana@example.com", locale="en-US")
     mounted = next(m for m in runtime.mounted if m.name == "slack")
-    connector = mounted.outbound
     app = FastAPI()
     app.include_router(mounted.router)
     n = 0

@@ -30,7 +30,6 @@ async def test_real_runtime_conversation_ends_in_a_ticket_and_the_agent_reply_ar
         telegram_runtime: Any, telegram_fake: FakeTelegram) -> None:
     runtime = telegram_runtime
     mounted = next(m for m in runtime.mounted if m.name == "telegram")
-    connector = mounted.outbound
     app = FastAPI()
     app.include_router(mounted.router)
     user = {"id": 111, "is_bot": False, "first_name": "Ana", "language_code": "en"}
