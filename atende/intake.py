@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from atende.logs import log_context
+from atende.observability import Metrics
 from connectors.base import ChannelError, IntakeResult
 from dialog.messages import InboundMessage, Reply
 from dialog.state import reply_from_dict
@@ -23,8 +25,15 @@ log = logging.getLogger(__name__)
 
 
 class EngineIntake:
-    def __init__(self, engine: Any, store: SqlConversationStore, on_delivery_failed: Any = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        store: SqlConversationStore,
+        on_delivery_failed: Any = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.engine = engine
+        self.metrics = metrics or Metrics()
         self.store = store
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiters: dict[str, int] = {}
@@ -45,7 +54,9 @@ class EngineIntake:
 
     async def receive(self, message: InboundMessage) -> bool:
         first = await self.store.record_inbound(message)
-        if not first:
+        if first:
+            self.metrics.message_in(message.channel)
+        else:
             log.info("duplicate delivery %s ignored", message.idempotency_key)
         return first
 
@@ -54,8 +65,10 @@ class EngineIntake:
             # Recorded (auto-replies, bounces, list mail) but never answered: that is what stops mail loops.
             await asyncio.to_thread(self.store.mark_sync, message, "ignored")
             return []
-        async with self._ordered(message.conversation_key):
-            return list(await self.engine.handle(message))
+        with log_context(conversation_key=message.conversation_key, message_id=message.idempotency_key):
+            async with self._ordered(message.conversation_key):
+                with self.metrics.processing(message.channel):
+                    return list(await self.engine.handle(message))
 
     async def handle(self, message: InboundMessage) -> IntakeResult:
         if not await self.receive(message):
@@ -69,6 +82,7 @@ class EngineIntake:
         self, message: InboundMessage | None, channel: str, address: str, error: ChannelError
     ) -> None:
         log.warning("delivery to %s:%s failed: %s", channel, address, error)
+        self.metrics.delivery_failed(channel)
         if self.on_delivery_failed is not None:
             conv = message.conversation_key if message else f"{channel}:{address}"
             await self.on_delivery_failed(conv, channel, str(error))

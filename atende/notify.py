@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from atende.observability import Metrics
 from connectors.base import ChannelError, Outbound
 from dialog.messages import Reply
 from dialog.ports import TicketEvent
@@ -25,8 +26,10 @@ class Notifier:
         tickets: Any,
         notify: Callable[[str, TicketEvent], Awaitable[list[Reply]]],
         outbounds: Mapping[str, Outbound],
+        metrics: Metrics | None = None,
     ) -> None:
         self.tickets = tickets
+        self.metrics = metrics or Metrics()
         self.notify = notify
         self.outbounds = dict(outbounds)
 
@@ -62,10 +65,12 @@ class Notifier:
         try:
             await outbound.send(ticket.conversation_key, replies, ticket.reference)
         except ChannelError as exc:
+            self.metrics.delivery_failed(ticket.channel)
             await self._record(ticket, False, str(exc), kind=kind)
             return False
         except Exception as exc:  # a connector bug must still leave a trace for the agent
             log.exception("push to %s failed", ticket.channel)
+            self.metrics.delivery_failed(ticket.channel)
             await self._record(ticket, False, f"unexpected error: {exc}", kind=kind)
             return False
         await self._record(ticket, True, "", kind=kind, text="\n".join(r.text for r in replies))

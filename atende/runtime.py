@@ -24,6 +24,7 @@ from atende.intake import EngineIntake
 from atende.language import LinguaDetector
 from atende.ml import ModelClassifier, SearchKnowledgeBase
 from atende.notify import Notifier
+from atende.observability import Metrics
 from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
@@ -85,6 +86,7 @@ class Runtime:
     classifier: Any
     kb: Any
     mounted: list[Mounted] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -119,6 +121,7 @@ class Runtime:
         except Exception as exc:
             log.error("knowledge base could not be loaded: %s", exc)
             kb.status = f"unavailable ({exc})"
+            kb.state = "fallback"  # no suggestions: the bot files tickets without offering articles
 
     async def _auto_close_loop(self) -> None:
         while True:
@@ -158,6 +161,7 @@ def build_runtime(
     conv_store = SqlConversationStore(settings.resolved_state_url)
     token, _ = ensure_api_token(settings)
 
+    metrics = Metrics()
     keyword_cls = KeywordClassifier()
     classifier: Any
     kb: Any
@@ -182,13 +186,13 @@ def build_runtime(
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
-        tickets=TicketServiceAdapter(tickets),
+        tickets=TicketServiceAdapter(tickets, metrics),
         store=conv_store,
         detector=LinguaDetector(),
         settings=engine_settings,
     )
-    intake = EngineIntake(engine, conv_store)
-    notifier = Notifier(tickets, intake.notify, {})
+    intake = EngineIntake(engine, conv_store, metrics=metrics)
+    notifier = Notifier(tickets, intake.notify, {}, metrics)
     intake.on_delivery_failed = notifier.delivery_failed
 
     runtime = Runtime(
@@ -201,6 +205,7 @@ def build_runtime(
         api_token=token,
         classifier=classifier,
         kb=kb,
+        metrics=metrics,
     )
     from atende.webchat import WebOutbound
 
