@@ -1,0 +1,1 @@
+"""The message seam: Inbox (ingress) and Dispatcher (processing), with their SQL and Redis back ends."""
