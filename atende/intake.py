@@ -81,7 +81,9 @@ class EngineIntake:
     async def delivery_failed(
         self, message: InboundMessage | None, channel: str, address: str, error: ChannelError
     ) -> None:
-        log.warning("delivery to %s:%s failed: %s", channel, address, error)
+        with log_context(conversation_key=message.conversation_key if message else None,
+                         message_id=message.idempotency_key if message else None):
+            log.warning("delivery to %s:%s failed: %s", channel, address, error)
         self.metrics.delivery_failed(channel)
         if self.on_delivery_failed is not None:
             conv = message.conversation_key if message else f"{channel}:{address}"
