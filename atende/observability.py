@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -40,7 +40,7 @@ class Backlog:
     acknowledged. In single-process mode there is one shard, "0", and both are the inbox rows received but
     not processed (receipt and hand-over are the same step there)."""
 
-    lag: int
+    lag: int | None  # None: Redis cannot tell (after XDEL/XTRIM inside the unread part); left out
     pending: int
 
 
@@ -104,7 +104,8 @@ class Metrics:
         self.stream_lag.clear()
         self.stream_pending.clear()
         for shard, b in shards.items():
-            self.stream_lag.labels(shard=shard).set(b.lag)
+            if b.lag is not None:
+                self.stream_lag.labels(shard=shard).set(b.lag)
             self.stream_pending.labels(shard=shard).set(b.pending)
 
     def set_model_states(self, states: Mapping[str, ModelState]) -> None:
@@ -125,6 +126,36 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def redis_stream_backlog(redis: Any, streams: Mapping[str, str], group: str) -> BacklogProbe:
+    """The scaled mode's probe: for each shard (label -> stream key), the consumer group's ``lag`` and
+    ``pending`` from XINFO GROUPS (Redis 7+). A stream not created yet has nothing waiting; a stream whose
+    group does not exist yet has all its entries waiting."""
+
+    async def probe() -> Mapping[str, Backlog]:
+        from redis.exceptions import ResponseError
+
+        out: dict[str, Backlog] = {}
+        for shard, key in streams.items():
+            try:
+                groups = await redis.xinfo_groups(key)
+            except ResponseError:  # no such key
+                out[shard] = Backlog(lag=0, pending=0)
+                continue
+            mine = next((g for g in groups if _text(g.get("name")) == group), None)
+            if mine is None:
+                out[shard] = Backlog(lag=int(await redis.xlen(key)), pending=0)
+            else:
+                lag = mine.get("lag")
+                out[shard] = Backlog(lag=None if lag is None else int(lag), pending=int(mine["pending"]))
+        return out
+
+    return probe
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def model_state(obj: object) -> ModelState:
