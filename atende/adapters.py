@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from atende.dispatch.context import current_message_key
+from atende.logs import bind_ticket
+from atende.observability import Metrics
 from dialog.messages import Attachment, Identity
 from dialog.ports import TicketDraft, TicketSummary
 from ticket_core import TicketError, TicketStore
@@ -98,8 +100,9 @@ class TicketServiceAdapter:
     """Serves dialog.ports.TicketService from a ticket_core.TicketStore. A reference the requester does not
     own behaves exactly like one that does not exist."""
 
-    def __init__(self, store: TicketStore) -> None:
+    def __init__(self, store: TicketStore, metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self._linked: set[tuple[str, str, str | None, str | None]] = set()
 
     def _link(self, requester: Identity) -> None:
@@ -130,7 +133,10 @@ class TicketServiceAdapter:
         # The key of the message being processed (set by the Dispatcher): processing it twice files once.
         key = current_message_key.get()
         new = _new_ticket(draft, "new")
-        return summary(await asyncio.to_thread(self.store.create_ticket, new, key))
+        filed = summary(await asyncio.to_thread(self.store.create_ticket, new, key))
+        self.metrics.ticket_filed(filed.channel, filed.category)
+        bind_ticket(filed.reference)
+        return filed
 
     async def record_self_service(self, draft: TicketDraft, article_id: str) -> TicketSummary:
         new = _new_ticket(draft, "self_service_resolved")

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from atende import api, webchat
+from atende import api, ops, webchat
 from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
 
     app.include_router(webchat.router(runtime))
     app.include_router(api.router(runtime))
+    app.include_router(ops.router(runtime))
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)

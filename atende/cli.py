@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
 import sys
 import time
 from typing import Annotated, Any
@@ -24,6 +23,26 @@ def _settings(**overrides: Any) -> Settings:
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _single_process(settings: Settings, level: str) -> Any:
+    """Logging for a process that serves users, and the data-folder lock in single-process mode (returned,
+    to be released at exit; None in the scaled mode, where any number of processes share the data)."""
+    from atende.datalock import DataDirBusy, DataDirLock
+    from atende.logs import collect_secrets, configure_logging
+    from atende.runtime import connector_env, ensure_api_token
+
+    lock = None
+    if not settings.redis_url:
+        lock = DataDirLock(settings.data_dir)
+        try:
+            lock.acquire()  # first: a refused process must not write anything (not even the token file)
+        except DataDirBusy as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+    token, _ = ensure_api_token(settings)
+    configure_logging(level, settings.log_format, collect_secrets(connector_env(), token))
+    return lock
 
 
 def _runtime(settings: Settings, connectors: bool = True) -> Any:
@@ -48,7 +67,7 @@ def serve(
     from atende.app import create_app
 
     settings = _settings(http_host=host, http_port=port)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    lock = _single_process(settings, settings.log_level)
     runtime = _runtime(settings)
     if not settings.api_token:
         typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
@@ -59,10 +78,13 @@ def serve(
             host=settings.http_host,
             port=settings.http_port,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our handler (format, redaction) serves uvicorn's loggers too
             proxy_headers=True,
         )
     finally:
         runtime.close()
+        if lock is not None:
+            lock.release()
 
 
 @app.command()
@@ -74,7 +96,7 @@ def chat(
     from dialog.messages import Identity, InboundMessage
 
     settings = _settings()
-    logging.basicConfig(level=logging.WARNING)
+    lock = _single_process(settings, "WARNING")
     runtime = _runtime(settings, connectors=False)
     identity = Identity(channel="cli", native_id=user, display_name=user)
 
@@ -98,6 +120,8 @@ def chat(
         finally:
             await runtime.stop()
             runtime.close()
+            if lock is not None:
+                lock.release()
 
     asyncio.run(loop())
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atende.adapters import slugify
+from atende.observability import ModelState
 from dialog.ports import ArticleSuggestion, Classification, Classifier, KnowledgeBase, Prediction
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class ModelClassifier:
         self._model: Any = None
         self._task: asyncio.Task[None] | None = None
         self.status = "not loaded"
+        self.state: ModelState = "loading"
 
     def _load(self) -> None:
         import classifier
@@ -40,6 +42,7 @@ class ModelClassifier:
         try:
             await asyncio.to_thread(self._load)
             self.status = f"loaded {self.version}"
+            self.state = "ready"
         except Exception as exc:  # a missing or refused model must not take the intake down
             log.error(
                 "classifier model could not be loaded from %s: %s; serving the keyword stand-in",
@@ -47,6 +50,7 @@ class ModelClassifier:
                 exc,
             )
             self.status = f"keyword stand-in ({exc})"
+            self.state = "fallback"
 
     def start_loading(self) -> None:
         if self._task is None:
@@ -107,6 +111,7 @@ class SearchKnowledgeBase:
         self._kb: Any = None
         self._stats: Any = None
         self.status = "not loaded"
+        self.state: ModelState = "loading"
 
     def load_sync(self) -> None:
         import kb_search
@@ -115,6 +120,7 @@ class SearchKnowledgeBase:
         self._kb = kb_search.KnowledgeBase.load(self._kb_dir, self._cache_dir, model_dir=self._model_dir,
                                                  dense=False)
         self.status = "bm25 ready"
+        self.state = "ready"  # searches answer from BM25 while the embeddings warm up
 
     def warm_sync(self) -> None:
         """Load the embedding model and embed the articles (slow); search is hybrid afterwards."""

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from atende.observability import Metrics
 from dialog.ports import TicketEvent
 from ticket_core import TicketStore
 
@@ -27,9 +28,11 @@ DELIVERY_WAIT_S = 10.0
 
 
 class Notifier:
-    def __init__(self, tickets: TicketStore, inbox: Inbox | None = None) -> None:
+    def __init__(self, tickets: TicketStore, inbox: Inbox | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.tickets = tickets
         self.inbox = inbox
+        self.metrics = metrics or Metrics()
 
     async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
         # One agent_reply event carries the text and the agent; a message_out beside it would log it twice.
@@ -61,10 +64,13 @@ class Notifier:
     # --- the Dispatcher's DeliveryLog ---
     async def event_delivered(self, event: Mapping[str, Any], channel: str, ok: bool, detail: str) -> None:
         data = event.get("event") or {}
+        if not ok:
+            self.metrics.delivery_failed(channel)
         await self._record(str(data.get("reference")), ok, channel, str(data.get("kind")), detail)
 
     async def delivery_failed(self, conversation_key: str, channel: str, error: str) -> None:
         """A reply inside a conversation could not be delivered: log it on the user's open tickets."""
+        self.metrics.delivery_failed(channel)
         tickets = await asyncio.to_thread(
             self.tickets.list_tickets, open_only=True, conversation_key=conversation_key
         )

@@ -25,6 +25,7 @@ from atende.dispatch.queue import SqlQueue
 from atende.language import LinguaDetector
 from atende.ml import ModelClassifier, SearchKnowledgeBase
 from atende.notify import Notifier
+from atende.observability import Metrics
 from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
@@ -87,6 +88,7 @@ class Runtime:
     classifier: Any
     kb: Any
     mounted: list[Mounted] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -123,6 +125,7 @@ class Runtime:
         except Exception as exc:
             log.error("knowledge base could not be loaded: %s", exc)
             kb.status = f"unavailable ({exc})"
+            kb.state = "fallback"  # no suggestions: the bot files tickets without offering articles
 
     async def _auto_close_loop(self) -> None:
         while True:
@@ -163,6 +166,7 @@ def build_runtime(
     conv_store = SqlConversationStore(settings.resolved_state_url)
     token, _ = ensure_api_token(settings)
 
+    metrics = Metrics()
     keyword_cls = KeywordClassifier()
     classifier: Any
     kb: Any
@@ -188,14 +192,17 @@ def build_runtime(
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
-        tickets=TicketServiceAdapter(tickets),
+        tickets=TicketServiceAdapter(tickets, metrics),
         store=conv_store,
         detector=LinguaDetector(),
         settings=engine_settings,
     )
-    notifier = Notifier(tickets)
+    notifier = Notifier(tickets, metrics=metrics)
     dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
     inbox = Inbox(conv_store, dispatcher)
+    inbox.on_received = lambda m: metrics.message_in(m.channel)
+    dispatcher.on_processed = lambda m, seconds: metrics.processing_seconds.labels(
+        channel=m.channel).observe(seconds)
     notifier.inbox = inbox
 
     runtime = Runtime(
@@ -209,6 +216,7 @@ def build_runtime(
         api_token=token,
         classifier=classifier,
         kb=kb,
+        metrics=metrics,
     )
     from atende.webchat import WebOutbound
 

@@ -7,7 +7,7 @@ never exits the process. Each connector has its own settings class next to it (c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         "stand-ins instead of the ML models (for development)",
     )
     log_level: str = Field("INFO", description="logging level")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json: one JSON object a line (conversation key, message id, ticket)"
+    )
+    metrics_token: str | None = Field(
+        None, description="bearer token that may read GET /metrics (the agent API token may too)"
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db: switches on the scaled mode (with a PostgreSQL database)"
+    )
 
     @field_validator("default_language")
     @classmethod

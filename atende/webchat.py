@@ -84,10 +84,6 @@ def router(runtime: Runtime) -> APIRouter:
         items = await asyncio.to_thread(runtime.conv_store.pop_sync, conversation_key(session))
         return {"replies": items}
 
-    @r.get("/healthz", include_in_schema=False)
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "models": runtime.model_status()}
-
     return r
 
 

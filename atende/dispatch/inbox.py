@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -38,12 +39,14 @@ class Inbox:
         self.store = store
         self.queue: SqlQueue = dispatcher.queue
         self.dispatcher = dispatcher
+        self.on_received: Callable[[InboundMessage], None] | None = None  # metrics: messages in
 
     async def receive(self, message: InboundMessage) -> bool:
         """Record the message. False when its key was already recorded (a redelivery: change nothing)."""
         message = keyed(message)
         first = await self.store.record_inbound(message)
         if first:
+            self._counted(message)
             self.dispatcher.kick(message.conversation_key)
         else:
             log.info("duplicate delivery %s ignored", message.idempotency_key)
@@ -58,7 +61,9 @@ class Inbox:
         assert key is not None
         fut = self.dispatcher.waiter(key)
         first = await self.store.record_inbound(message)
-        if not first:
+        if first:
+            self._counted(message)
+        else:
             stored = await self.store.processed(key)
             if stored is not None:
                 self.dispatcher.forget(key)
@@ -70,6 +75,10 @@ class Inbox:
             self.dispatcher.forget(key)
             return None
         return outcome.replies
+
+    def _counted(self, message: InboundMessage) -> None:
+        if self.on_received is not None:
+            self.on_received(message)
 
     async def post_event(self, conversation_key: str, channel: str, event: TicketEvent,
                          wait: float | None = None) -> Outcome | None:
