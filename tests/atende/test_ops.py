@@ -247,7 +247,7 @@ async def test_failed_deliveries_are_counted_per_channel(settings_factory: Any) 
                     headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
                 )
                 assert r.status_code == 200, r.text
-                await connector.work.join(30)  # type: ignore[union-attr]
+                await rt.dispatcher.join(30)
                 text = await scrape(client)
                 assert value(text, "atende_messages_in_total", channel="telegram") == 1
                 assert value(text, "atende_deliveries_failed_total", channel="telegram") == 1
