@@ -72,6 +72,9 @@ outbox_rows = Table(
     Column("error", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    # Provider messages of this row already accepted (a reply may be several): a resend after a crash
+    # starts after them, so only the one message in flight at the crash can repeat.
+    Column("progress", Integer, nullable=False, default=0),
 )
 
 #: The key-value state port connectors get in their context (last inbound time, thread headers...).
@@ -233,7 +236,7 @@ class SqlConversationStore:
                     insert(outbox_rows).values(
                         conversation_key=key, message_key=message_key, replies=_jsonable(replies or []),
                         status="pending" if replies else "sent", attempts=0, created_at=now,
-                        sent_at=None if replies else now,
+                        sent_at=None if replies else now, progress=0,
                     )
                 )
         self._cache[key] = state

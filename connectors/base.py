@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -67,6 +68,32 @@ class Outbound(Protocol):
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         ...
+
+
+@dataclass(slots=True)
+class DeliveryProgress:
+    """How far the delivery of one outbox row got: ``sent`` provider messages were accepted before (by an
+    earlier process), ``mark(n)`` records the n-th as accepted. Set by the Dispatcher around a delivery."""
+
+    sent: int
+    mark: Callable[[int], Awaitable[None]]
+
+
+delivery_progress: ContextVar[DeliveryProgress | None] = ContextVar("atende_delivery_progress", default=None)
+
+
+async def send_parts(parts: Sequence[T], send: Callable[[T], Awaitable[Any]]) -> None:
+    """Send a reply's provider messages in order, skipping those an earlier attempt already delivered and
+    recording each one accepted: a crash mid-reply resends at most the one message in flight. Every
+    connector that sends a reply as several provider messages sends them through here."""
+    progress = delivery_progress.get()
+    start = progress.sent if progress is not None else 0
+    for i, part in enumerate(parts):
+        if i < start:
+            continue
+        await send(part)
+        if progress is not None:
+            await progress.mark(i + 1)
 
 
 class KeyValueState(Protocol):

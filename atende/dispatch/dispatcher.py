@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 from atende.dispatch.context import current_message_key
 from atende.dispatch.queue import SqlQueue, message_from_row
-from connectors.base import ChannelError, Outbound
+from atende.logs import log_context
+from connectors.base import ChannelError, DeliveryProgress, Outbound, delivery_progress
 from dialog.messages import InboundMessage, Reply
 from dialog.ports import TicketEvent
 from dialog.state import reply_from_dict
@@ -137,6 +138,10 @@ class Dispatcher:
             self._workers.pop(key, None)
 
     async def _process(self, row: dict[str, Any]) -> None:
+        with log_context(conversation_key=row["conversation_key"], message_id=row["idempotency_key"]):
+            await self._process_logged(row)
+
+    async def _process_logged(self, row: dict[str, Any]) -> None:
         key = row["idempotency_key"]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -203,7 +208,14 @@ class Dispatcher:
         if row is None:
             await asyncio.to_thread(self.queue.outbox_done, out["id"], "failed", "inbox row missing")
             return
-        ok, error = await self._deliver(row, replies, current)
+        async def mark(parts: int) -> None:
+            await asyncio.to_thread(self.queue.outbox_progress, out["id"], parts)
+
+        token = delivery_progress.set(DeliveryProgress(int(out.get("progress") or 0), mark))
+        try:
+            ok, error = await self._deliver(row, replies, current)
+        finally:
+            delivery_progress.reset(token)
         await asyncio.to_thread(self.queue.outbox_done, out["id"], "sent" if ok else "failed", error)
         if waiter is not None and not waiter.done():
             waiter.set_result(Outcome(replies, ok, error))

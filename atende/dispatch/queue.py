@@ -118,6 +118,10 @@ class SqlQueue:
                                ).mappings().first()
         return dict(row) if row else None
 
+    def outbox_progress(self, row_id: int, parts: int) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id).values(progress=parts))
+
     def outbox_done(self, row_id: int, status: str, error: str | None = None) -> None:
         with self._writer.begin() as conn:
             conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id).values(

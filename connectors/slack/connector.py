@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from slack_sdk.signature import SignatureVerifier
 
 from connectors.attachments import safe_name, store_attachments
-from connectors.base import ChannelError, ConnectorContext, with_retries
+from connectors.base import ChannelError, ConnectorContext, send_parts, with_retries
 from connectors.slack.client import SlackClient
 from connectors.slack.parse import (
     CHANNEL,
@@ -257,9 +257,11 @@ class SlackConnector:
 
     async def _post_all(self, channel: str, thread_ts: str | None,
                         messages: Sequence[Mapping[str, Any]]) -> None:
-        for params in messages:
-            await with_retries(lambda p=params: self.client.post_message(channel, thread_ts, p),  # type: ignore[misc]
+        async def one(params: Mapping[str, Any]) -> None:
+            await with_retries(lambda: self.client.post_message(channel, thread_ts, params),
                                attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+
+        await send_parts(messages, one)
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         """Outbound (agent replies, status changes): into the DM or thread the conversation lives in."""

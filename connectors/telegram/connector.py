@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.attachments import safe_name, store_attachments
-from connectors.base import ChannelError, ConnectorContext, with_retries
+from connectors.base import ChannelError, ConnectorContext, send_parts, with_retries
 from connectors.telegram.client import TelegramClient
 from connectors.telegram.parse import (
     CHANNEL,
@@ -156,9 +156,11 @@ class TelegramConnector:
     # -- outbound ----------------------------------------------------------------------------------------
 
     async def _send_all(self, chat_id: int, messages: Sequence[Mapping[str, Any]]) -> None:
-        for params in messages:
-            await with_retries(lambda p=params: self.client.send_message(chat_id, p),  # type: ignore[misc]
+        async def one(params: Mapping[str, Any]) -> None:
+            await with_retries(lambda: self.client.send_message(chat_id, params),
                                attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+
+        await send_parts(messages, one)
 
     async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
         """Answer a recorded message in its chat (quoting it in groups, unless it was a button press)."""

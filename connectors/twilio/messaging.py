@@ -19,7 +19,7 @@ from fastapi import HTTPException, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from connectors.attachments import attachment_extras
-from connectors.base import ChannelError, ConnectorContext, with_retries
+from connectors.base import ChannelError, ConnectorContext, send_parts, with_retries
 from connectors.twilio.client import TwilioClient
 from connectors.twilio.parse import MalformedPayload, MediaItem, media_items, parse_messaging
 from connectors.twilio.render import render_messages, template_variables
@@ -122,8 +122,7 @@ class TwilioMessaging:
                           replies: Sequence[Reply]) -> None:
         if not sender:
             raise ChannelError(f"no Twilio sender configured for {state_key.split(':')[0]}")
-        for body in render_messages(replies):
-            await self._send_one(to, sender, body)
+        await send_parts(render_messages(replies), lambda body: self._send_one(to, sender, body))
 
     async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
         """Answer a recorded WhatsApp/SMS message from the number it was sent to."""

@@ -1,0 +1,25 @@
+"""Exactly one effect per message: a real ``atende serve`` SIGKILLed at random points at least 20 times under
+concurrent conversations, each time restarted on the same data (issue 9, §2). The load and the counting
+live in crash_load.py, shared with benchmarks/crash.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.atende.crash_load import run_crash
+
+pytestmark = pytest.mark.slow
+
+
+async def test_twenty_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None:
+    result = await run_crash(tmp_path, conversations=6, kills=20, seed=11)
+    print(result.row())
+    assert result.kills == 20
+    assert result.duplicate_tickets == 0, result.tickets_per_conversation
+    assert result.conversations_without_ticket == 0
+    assert result.lost_messages == 0
+    assert result.duplicate_replies == 0
+    assert result.missing_replies == 0
+    assert result.integrity == {"tickets": "ok", "conversations": "ok"}
