@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.atende.crash_load import run_crash  # noqa: E402
+from tests.atende.crash_load import run_crash
 
 
 async def main() -> None:

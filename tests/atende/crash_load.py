@@ -260,7 +260,8 @@ async def run_crash(workdir: Path, *, conversations: int = 12, kills: int = 20, 
         rows = _sqlite(conv, "SELECT idempotency_key, status FROM inbox")
         status = {str(k): str(s) for k, s in rows}
         done = ("processed", "ignored")
-        result.lost_messages = sum(1 for chat, uid in load.acked if status.get(f"telegram:{chat}/{uid}") not in done)
+        result.lost_messages = sum(
+            1 for chat, uid in load.acked if status.get(f"telegram:{chat}/{uid}") not in done)
         expected: Counter[int] = Counter()
         for key, replies, state in _sqlite(conv, "SELECT conversation_key, replies, status FROM outbox"):
             if state != "sent":
