@@ -10,7 +10,8 @@ OPTS = ["printer", "network", "other"]
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2", "network"), (" 2) ", "network"), ("2.", "network"), ("#3", "other"), ("1.\n\nOn Mon wrote: ...", "printer"),
+    ("2", "network"), (" 2) ", "network"), ("2.", "network"), ("#3", "other"),
+    ("1.\n\nOn Mon wrote: ...", "printer"),
     ("the second one", "network"), ("la segunda", "network"), ("o segundo", "network"), ("opción 3", "other"),
     ("first", "printer"), ("la última", "other"), ("3º", "other"),
 ])
