@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from connectors.base import ChannelError, ConnectorContext, resolve_numbered_answer, with_retries
@@ -28,6 +29,7 @@ from connectors.email.render import make_message_id, render
 from connectors.email.settings import EmailSettings
 from connectors.email.smtp_out import SmtpSender
 from connectors.email.state import MailState, Thread
+from connectors.email.verify import SenderVerifier, SmtpClient, Verdict
 from connectors.work import BackgroundWork
 from dialog.messages import Attachment, InboundMessage, Option, Reply
 
@@ -76,6 +78,8 @@ class EmailDesk:
         self.sender = sender or SmtpSender(
             settings.smtp_out_host, settings.smtp_out_port, user=settings.smtp_out_user,
             password=settings.smtp_out_password, starttls=settings.smtp_out_starttls)
+        self.verifier = SenderVerifier(trusted_authserv_id=settings.mail_trusted_authserv_id,
+                                       mta_enforces_dmarc=settings.mail_mta_enforces_dmarc)
         self.retry_attempts = retry_attempts
         self.retry_base_delay = retry_base_delay
         self.work = BackgroundWork(CHANNEL)  # the answers, after the mail is recorded
@@ -88,7 +92,7 @@ class EmailDesk:
         return domain == desk_domain and local.split("+", 1)[0] == desk_local
 
     async def ingest(self, raw: bytes, *, envelope_from: str | None = None, source: str = "smtp",
-                     truncated: bool = False) -> bool:
+                     truncated: bool = False, client: SmtpClient | None = None) -> bool:
         """Record one mail (and schedule its answer). False when it was a redelivery. Raises MalformedMail
         when it has no sender; anything else raised means "not recorded, try again"."""
         try:  # a 30 MB mail takes a while to decode: not on the event loop
@@ -98,11 +102,13 @@ class EmailDesk:
             path = await asyncio.to_thread(self._store_raw, raw, "rejected")
             log.warning("e-mail without sender kept at %s, not recorded", path)
             raise
+        verdict = await asyncio.to_thread(self._verify, raw, mail, source, envelope_from, client)
         raw_path = await asyncio.to_thread(self._store_raw, raw, "raw")
         attachments, too_large = await asyncio.to_thread(self._store_attachments, mail)
         thread = await asyncio.to_thread(self.state.thread, f"{CHANNEL}:{mail.from_address}")
         option_id = match_option(mail.text, thread.options) if thread.options and not truncated else None
-        extras: dict[str, object] = {"raw_path": str(raw_path), "source": source}
+        extras: dict[str, object] = {"raw_path": str(raw_path), "source": source,
+                                     "sender_verified": verdict.verified, "sender_check": verdict.how}
         if too_large:
             extras["attachments_too_large"] = too_large
         if truncated:
@@ -111,7 +117,8 @@ class EmailDesk:
         if mail.no_reply_reason is None and digest and await asyncio.to_thread(
                 self.state.answered_before, mail.from_address, digest, LOOP_WINDOW_S):
             extras.update(no_reply=True, no_reply_reason="repeated-content")
-        msg = to_inbound(mail, attachments=attachments, option_id=option_id, extras=extras)
+        msg = to_inbound(mail, verified=verdict.verified, attachments=attachments, option_id=option_id,
+                         extras=extras)
         if not await self.ctx.intake.receive(msg):
             log.info("e-mail %s already recorded", mail.message_id)
             return False
@@ -125,9 +132,24 @@ class EmailDesk:
         self.work.spawn(self._answer(msg, mail))
         return True
 
-    async def deliver_smtp(self, raw: bytes, envelope_from: str | None) -> str:
-        await self.ingest(raw, envelope_from=envelope_from, source="smtp")
+    async def deliver_smtp(self, raw: bytes, envelope_from: str | None,
+                           client: SmtpClient | None = None) -> str:
+        await self.ingest(raw, envelope_from=envelope_from, source="smtp", client=client)
         return "recorded"
+
+    def _verify(self, raw: bytes, mail: ParsedMail, source: str, envelope_from: str | None,
+                client: SmtpClient | None) -> Verdict:
+        """SMTP: DKIM/SPF aligned with From; IMAP: the trusted server's Authentication-Results."""
+        if source == "imap":
+            headers = BytesHeaderParser().parsebytes(raw)
+            verdict = self.verifier.verify_auth_results(headers, mail.from_address)
+        else:
+            client = client or SmtpClient()
+            verdict = self.verifier.verify_smtp(raw, mail.from_address, envelope_from=envelope_from,
+                                                client_ip=client.ip, helo=client.helo)
+        if not verdict.verified:
+            log.info("e-mail %s: From %s not verified (%s)", mail.message_id, mail.from_address, verdict.how)
+        return verdict
 
     async def ingest_imap(self, raw: bytes, truncated: bool) -> None:
         # A mail without sender is kept under rejected/; flag it \Seen rather than fetch it forever.

@@ -16,11 +16,12 @@ from typing import Any, AnyStr
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from connectors.email.parse import MalformedMail
+from connectors.email.verify import SmtpClient
 
 log = logging.getLogger(__name__)
 
-#: (raw bytes, envelope sender) -> a short id for the 250 line; raises MalformedMail or anything else.
-Deliver = Callable[[bytes, str | None], Awaitable[str]]
+#: (raw bytes, envelope sender, client) -> a short id for the 250 line; raises MalformedMail or anything else.
+Deliver = Callable[[bytes, str | None, SmtpClient], Awaitable[str]]
 
 
 class _DeskSMTP(SMTP):
@@ -65,8 +66,10 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
+        peer = session.peer[0] if isinstance(session.peer, tuple) else None
+        client = SmtpClient(ip=str(peer) if peer else None, helo=session.host_name or None)
         try:
-            ref = await self._deliver(bytes(raw), envelope.mail_from)
+            ref = await self._deliver(bytes(raw), envelope.mail_from, client)
         except MalformedMail as exc:
             return f"550 5.6.0 {exc}"
         except Exception:

@@ -259,6 +259,9 @@ def email_env_for(relay_port: int, listen_port: int, **extra: str) -> dict[str, 
         "ATENDE_SMTP_OUT_HOST": "127.0.0.1",
         "ATENDE_SMTP_OUT_PORT": str(relay_port),
         "ATENDE_SMTP_OUT_STARTTLS": "false",
+        # Test mail is unsigned: these tests are about the conversation, as behind an MTA that enforces
+        # DMARC. test_sender_verification.py turns it off and checks DKIM/SPF.
+        "ATENDE_MAIL_MTA_ENFORCES_DMARC": "true",
     }
     env.update(extra)
     return env

@@ -35,9 +35,12 @@ def test_new_mail_text_is_subject_plus_body() -> None:
     assert inbound is not None
     assert inbound.text.startswith("Printer on floor 3 jams every time\n\nHi,")
     assert inbound.conversation_key == "email:alice.smith@example.com"
-    assert inbound.sender.email == "alice.smith@example.com"
+    assert inbound.sender.email is None and not inbound.sender.verified  # parse() cannot check the sender
     assert inbound.provider_message_id == "alt-0001@mail.example.com"
     assert inbound.idempotency_key == "email:alt-0001@mail.example.com"
+    checked = parse(fixture_bytes("multipart_alternative.eml"), DESK, verified=True)
+    assert checked is not None and checked.sender.verified
+    assert checked.sender.email == "alice.smith@example.com"
 
 
 def test_html_only_becomes_text_without_the_quote() -> None:
