@@ -159,3 +159,4 @@ class ConnectorContext:
     data_dir: Path  # attachments go under data_dir / "attachments" / <channel>
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20  # ATENDE_MAX_ATTACHMENTS: files kept per message; the rest are left out

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from connectors.attachments import write_private
 from connectors.base import ChannelError, ConnectorContext, resolve_numbered_answer, with_retries
 from connectors.email.parse import CHANNEL, MailPart, MalformedMail, ParsedMail, parse_mail, to_inbound
 from connectors.email.render import make_message_id, render
@@ -104,13 +105,15 @@ class EmailDesk:
             raise
         verdict = await asyncio.to_thread(self._verify, raw, mail, source, envelope_from, client)
         raw_path = await asyncio.to_thread(self._store_raw, raw, "raw")
-        attachments, too_large = await asyncio.to_thread(self._store_attachments, mail)
+        attachments, too_large, left_out = await asyncio.to_thread(self._store_attachments, mail)
         thread = await asyncio.to_thread(self.state.thread, f"{CHANNEL}:{mail.from_address}")
         option_id = match_option(mail.text, thread.options) if thread.options and not truncated else None
         extras: dict[str, object] = {"raw_path": str(raw_path), "source": source,
                                      "sender_verified": verdict.verified, "sender_check": verdict.how}
         if too_large:
             extras["attachments_too_large"] = too_large
+        if left_out:
+            extras.update(attachments_over_count=left_out, max_attachments=self.ctx.max_attachments)
         if truncated:
             extras["message_too_large"] = True
         digest = _digest(mail.text)
@@ -126,10 +129,8 @@ class EmailDesk:
             log.info("e-mail %s from %s recorded, not answered (%s)", mail.message_id, mail.from_address,
                      msg.extras.get("no_reply_reason"))
             return True
-        if digest:
-            await asyncio.to_thread(self.state.record_answered, mail.from_address, digest)
         await asyncio.to_thread(self._remember_inbound, msg.conversation_key, mail, thread)
-        self.work.spawn(self._answer(msg, mail))
+        self.work.spawn(self._answer(msg, mail, digest))
         return True
 
     async def deliver_smtp(self, raw: bytes, envelope_from: str | None,
@@ -159,32 +160,31 @@ class EmailDesk:
     def _store_raw(self, raw: bytes, folder: str) -> Path:
         digest = hashlib.sha256(raw).hexdigest()
         path = self.root / folder / datetime.now(UTC).strftime("%Y-%m") / f"{digest}.eml"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(raw)
-            tmp.replace(path)
+        write_private(path, raw)
         return path
 
-    def _store_attachments(self, mail: ParsedMail) -> tuple[tuple[Attachment, ...], list[str]]:
-        folder = self.attachments_root / hashlib.sha256(mail.message_id.encode()).hexdigest()[:24]
+    def _store_attachments(self, mail: ParsedMail) -> tuple[tuple[Attachment, ...], list[str], int]:
+        """Store the first ATENDE_MAX_ATTACHMENTS parts (the rest are counted, not listed, not written);
+        returns (attachments, names over the size cap, how many were left out)."""
+        parts = mail.attachments[: self.ctx.max_attachments]
         stored: list[Attachment] = []
         too_large: list[str] = []
-        for i, part in enumerate(mail.attachments):
+        for part in parts:
             if len(part.data) > self.ctx.max_attachment_bytes:
                 too_large.append(part.name)
                 stored.append(Attachment(part.name, part.content_type, len(part.data)))
                 continue
             stored.append(Attachment(part.name, part.content_type, len(part.data),
-                                     path=str(self._write_part(folder, i, part))))
-        return tuple(stored), too_large
+                                     path=str(self._write_part(part))))
+        return tuple(stored), too_large, len(mail.attachments) - len(parts)
 
-    @staticmethod
-    def _write_part(folder: Path, index: int, part: MailPart) -> Path:
+    def _write_part(self, part: MailPart) -> Path:
+        """Content-addressed (sha256 of the bytes), so a mail reusing another's Message-ID, or any other
+        file, can never replace what a recorded message points to; identical content is stored once."""
+        digest = hashlib.sha256(part.data).hexdigest()
         name = _SAFE_NAME.sub("_", part.name).strip("._") or "attachment"
-        path = folder / f"{index:02d}-{name[:100]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(part.data)
+        path = self.attachments_root / digest[:2] / f"{digest}-{name[:80]}"
+        write_private(path, part.data)
         return path
 
     def _remember_inbound(self, key: str, mail: ParsedMail, thread: Thread) -> None:
@@ -203,7 +203,9 @@ class EmailDesk:
         """Wait for the answers in flight (stop, and tests)."""
         await self.work.join()
 
-    async def _answer(self, msg: InboundMessage, mail: ParsedMail) -> None:
+    async def _answer(self, msg: InboundMessage, mail: ParsedMail, digest: str | None = None) -> None:
+        """Process and answer. The loop guard's digest is recorded only once the answer went out: after a
+        failed send the user's identical resend must be answered, not taken for an auto-responder."""
         try:
             replies = await self.ctx.intake.process(msg)
         except Exception:
@@ -213,15 +215,18 @@ class EmailDesk:
             return
         try:
             await self.send_replies(mail.from_address, replies, auto="auto-replied",
-                                    ticket=mail.ticket_ref)
+                                    ticket=mail.ticket_ref, answered_digest=digest)
         except ChannelError as exc:
             await self.ctx.intake.delivery_failed(msg, CHANNEL, mail.from_address, exc)
 
     # --- outbound ---
     async def send_replies(self, address: str, replies: Sequence[Reply], *, auto: str | None,
-                           ticket: str | None = None, keep_options: bool = False) -> None:
+                           ticket: str | None = None, keep_options: bool = False,
+                           answered_digest: str | None = None) -> None:
         """One mail with all replies, threaded on the ticket's mails when we know them, else on the
-        conversation's last mail; raises ChannelError when it cannot go."""
+        conversation's last mail; raises ChannelError when it cannot go. ``answered_digest`` (the loop
+        guard's digest of the mail answered) is recorded the moment the relay took the answer, not before:
+        after a failed send the user's identical resend must be answered."""
         key = f"{CHANNEL}:{address}"
         conversation = await asyncio.to_thread(self.state.thread, key)
         ticket = next((r.ticket for r in replies if r.ticket), None) or ticket
@@ -240,6 +245,8 @@ class EmailDesk:
             await self.sender.send(mail, self.address, [address])
 
         await with_retries(attempt, attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+        if answered_digest:
+            await asyncio.to_thread(self.state.record_answered, address, answered_digest)
         await asyncio.to_thread(self.state.record_send, address)
         options = next((list(r.options) for r in reversed(replies) if r.options), [])
         if not options and keep_options:  # an agent's comment does not cancel a pending question
