@@ -45,22 +45,16 @@ def serve(
     """Run the bot server: web chat at /, agent API, channel webhooks, SMTP listener, IMAP poller."""
     import uvicorn
 
-    from atende.app import create_app
+    from atende.app import create_app, server_config
 
     settings = _settings(http_host=host, http_port=port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = _runtime(settings)
-    if not settings.api_token:
+    if runtime.api_token_generated:  # once, when it is new; afterwards `atende token` shows it
         typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
     typer.echo(f"Web chat: http://{settings.http_host}:{settings.http_port}/")
     try:
-        uvicorn.run(
-            create_app(runtime),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level=settings.log_level.lower(),
-            proxy_headers=True,
-        )
+        uvicorn.Server(server_config(create_app(runtime), settings)).run()
     finally:
         runtime.close()
 

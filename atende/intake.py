@@ -17,6 +17,7 @@ from dialog.messages import InboundMessage, Reply
 from dialog.state import reply_from_dict
 
 if TYPE_CHECKING:
+    from atende.ratelimit import SenderLimiter
     from atende.stores import SqlConversationStore
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class EngineIntake:
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiters: dict[str, int] = {}
         self.on_delivery_failed = on_delivery_failed
+        self.limiter: SenderLimiter | None = None
 
     @asynccontextmanager
     async def _ordered(self, key: str) -> AsyncIterator[None]:
@@ -54,6 +56,10 @@ class EngineIntake:
             # Recorded (auto-replies, bounces, list mail) but never answered: that is what stops mail loops.
             await asyncio.to_thread(self.store.mark_sync, message, "ignored")
             return []
+        slow_down = self.limiter.check(message) if self.limiter is not None else None
+        if slow_down is not None:  # over the per-sender limit (atende/ratelimit.py): recorded, not processed
+            await asyncio.to_thread(self.store.mark_sync, message, "rate_limited")
+            return slow_down
         async with self._ordered(message.conversation_key):
             return list(await self.engine.handle(message))
 

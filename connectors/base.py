@@ -160,3 +160,6 @@ class ConnectorContext:
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments: int = 20  # ATENDE_MAX_ATTACHMENTS: files kept per message; the rest are left out
+    #: The per-IP limit (ATENDE_RATE_LIMIT_IP) for channels whose clients connect directly (the SMTP
+    #: listener): True while the IP is within it. None: no limit.
+    client_limit: Callable[[str], bool] | None = None

@@ -41,10 +41,12 @@ class _DeskSMTP(SMTP):
 
 
 class _Handler:
-    def __init__(self, deliver: Deliver, accepts: Callable[[str], bool], allow: frozenset[str]) -> None:
+    def __init__(self, deliver: Deliver, accepts: Callable[[str], bool], allow: frozenset[str],
+                 client_limit: Callable[[str], bool] | None = None) -> None:
         self._deliver = deliver
         self._accepts = accepts
         self._allow = allow
+        self._client_limit = client_limit
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           mail_options: list[str]) -> str:
@@ -52,6 +54,9 @@ class _Handler:
         if self._allow and peer not in self._allow:
             log.warning("SMTP: refused mail from client %s (not in ATENDE_SMTP_LISTEN_ALLOW)", peer)
             return "550 5.7.1 This server does not accept mail from your host"
+        if self._client_limit is not None and not self._client_limit(peer):
+            log.warning("SMTP: client %s over its rate limit (ATENDE_RATE_LIMIT_IP)", peer)
+            return "450 4.7.1 Too many messages from your host; please slow down and retry later"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -80,10 +85,11 @@ class _Handler:
 
 class SmtpListener:
     def __init__(self, host: str, port: int, deliver: Deliver, *, accepts: Callable[[str], bool],
-                 size_limit: int, allow: frozenset[str] = frozenset(), hostname: str | None = None) -> None:
+                 size_limit: int, allow: frozenset[str] = frozenset(), hostname: str | None = None,
+                 client_limit: Callable[[str], bool] | None = None) -> None:
         self.host = host
         self.port = port
-        self._handler = _Handler(deliver, accepts, allow)
+        self._handler = _Handler(deliver, accepts, allow, client_limit)
         self._size_limit = size_limit
         self._hostname = hostname
         self._server: asyncio.Server | None = None

@@ -3,10 +3,13 @@ thousands of attachments, the loop guard silenced a resend after a failed answer
 
 from __future__ import annotations
 
+import smtplib
 import stat
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
+
+import pytest
 
 from tests.connectors.email.conftest import DESK, EmailHarness, FakeRelay, RunningEmail, start_email
 from tests.connectors.email.mailer import send, user_mail
@@ -88,3 +91,28 @@ async def test_raw_mail_and_attachments_are_private_files(email_service: Running
     [row] = email_service.harness.recorded(f"email:{ALICE}")
     for path in (Path(row["attachments"][0]["path"]), Path(row["extras"]["raw_path"])):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+async def test_smtp_client_over_its_rate_limit_is_told_to_slow_down(email_harness: EmailHarness,
+                                                                     email_relay: FakeRelay,
+                                                                     tmp_path: Path) -> None:
+    from connectors.base import ConnectorContext
+    from connectors.email import mount
+    from tests.connectors.email.conftest import email_env_for, free_port
+
+    allowed = iter([True, True, False])
+    ctx = ConnectorContext(intake=email_harness.intake, data_dir=tmp_path, public_url=None,
+                           client_limit=lambda ip: next(allowed))
+    mounted = mount(ctx, email_env_for(email_relay.port, free_port()))
+    assert mounted is not None and mounted.start is not None and mounted.stop is not None
+    await mounted.start()
+    service = mounted.start.__self__  # type: ignore[attr-defined]
+    try:
+        for i in range(2):
+            await send(service.listener.port, user_mail(ALICE, "x", f"message {i}"), mail_from=ALICE)
+        with pytest.raises(smtplib.SMTPSenderRefused) as err:
+            await send(service.listener.port, user_mail(ALICE, "x", "message 3"), mail_from=ALICE)
+        assert err.value.smtp_code == 450 and b"slow down" in err.value.smtp_error
+        assert len(email_harness.recorded(f"email:{ALICE}")) == 2
+    finally:
+        await mounted.stop()
