@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from atende.stores import clean_inbound
 from connectors.base import ChannelError, IntakeResult
 from dialog.messages import InboundMessage, Reply
 from dialog.state import reply_from_dict
@@ -61,7 +62,7 @@ class EngineIntake:
             await asyncio.to_thread(self.store.mark_sync, message, "rate_limited")
             return slow_down
         async with self._ordered(message.conversation_key):
-            return list(await self.engine.handle(message))
+            return list(await self.engine.handle(clean_inbound(message)))
 
     async def handle(self, message: InboundMessage) -> IntakeResult:
         if not await self.receive(message):

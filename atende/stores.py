@@ -12,7 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,6 +83,19 @@ def _jsonable(value: Any) -> Any:
     """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest.
     Lone surrogates ("\ud800", valid in JSON, not in UTF-8) become U+FFFD: no database stores them."""
     return json.loads(clean_text(json.dumps(value, default=str, ensure_ascii=False)))
+
+
+def clean_inbound(msg: InboundMessage) -> InboundMessage:
+    """The message with lone surrogates replaced in what the engine stores (text, sender, file names):
+    a chat provider's JSON may carry "\ud800", which no database accepts; it must not crash a filing."""
+    names = (a.name for a in msg.attachments)
+    fields = (msg.text, msg.sender.native_id, msg.sender.display_name or "", *names)
+    if all(clean_text(f) is f for f in fields):
+        return msg
+    sender = replace(msg.sender, native_id=clean_text(msg.sender.native_id),
+                     display_name=clean_text(msg.sender.display_name) if msg.sender.display_name else None)
+    attachments = tuple(replace(a, name=clean_text(a.name)) for a in msg.attachments)
+    return replace(msg, text=clean_text(msg.text), sender=sender, attachments=attachments)
 
 
 def clean_text(text: str) -> str:

@@ -164,3 +164,23 @@ def test_oversized_heads_and_short_bodies_are_cut_off(tmp_path: Path) -> None:
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "conversations.db").stat().st_mode) == 0o600
     assert os.access(data, os.R_OK)
+
+
+async def test_lone_surrogates_from_a_chat_provider_never_crash_a_filing(runtime: Any) -> None:
+    """Telegram's JSON may carry "\\ud800" (json.loads keeps it); it reached the ticket store and the
+    filing crashed with UnicodeEncodeError."""
+    from dialog.messages import Identity, InboundMessage
+
+    sender = Identity("telegram", "77", display_name="Ana \udc80")
+    answers = ["my printer \ud800 jams on every page since this morning", *(["1"] * 6), "no", *(["2"] * 8)]
+    ticket = None
+    for i, text in enumerate(answers):
+        msg = InboundMessage(channel="telegram", conversation_key="telegram:77", sender=sender, text=text,
+                             provider_message_id=f"u{i}")
+        result = await runtime.intake.handle(msg)
+        ticket = next((r.ticket for r in result.replies if r.ticket), None)
+        if ticket:
+            break
+    assert ticket is not None
+    filed = runtime.tickets.get(ticket)
+    assert "\ufffd" in filed.description or "\ufffd" in filed.title
