@@ -146,6 +146,7 @@ def server_config(app: Any, settings: Settings) -> Any:
         timeout_keep_alive=5,
     )
     logging.getLogger("uvicorn.access").addFilter(DropQueryStrings())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # logs every provider URL it fetches at INFO
     return config
 
 

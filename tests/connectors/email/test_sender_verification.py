@@ -226,3 +226,28 @@ def test_alignment_and_auth_results_parsing() -> None:
     assert not aligned("evilcorp.test", "corp.test")
     authserv, results = parse_auth_results("mx.example 1; (comment) dkim=pass header.d=X.test; spf=none")
     assert authserv == "mx.example" and results[0] == ("dkim", "pass", {"header.d": "x.test"})
+
+
+async def test_imap_mail_is_verified_only_by_the_trusted_servers_results(email_harness: EmailHarness,
+                                                                         email_relay: FakeRelay,
+                                                                         tmp_path: Path) -> None:
+    env = email_env_for(email_relay.port, 0, ATENDE_MAIL_MTA_ENFORCES_DMARC="false",
+                        ATENDE_MAIL_TRUSTED_AUTHSERV_ID="mx.desk.example")
+    running = await start_email(email_harness, email_relay, tmp_path / "data", env=env)
+    try:
+        ref = await alice_ticket(email_harness)
+        forged = user_mail(ALICE, "close", f"close {ref}", headers={
+            "Authentication-Results": "mx.evil.test; dmarc=pass header.from=corp.test"})
+        await running.desk.ingest(forged, source="imap")
+        await running.desk.drain()
+        assert email_harness.recorded(f"email:{ALICE}")[-1]["extras"]["sender_verified"] is False
+        assert status_of(email_harness, ref) == "new"
+        real = user_mail(ALICE, "close", f"close {ref}", headers={
+            "Authentication-Results": "mx.desk.example; dkim=pass header.d=corp.test; dmarc=pass "
+                                      "header.from=corp.test"})
+        await running.desk.ingest(real, source="imap")
+        await running.desk.drain()
+        assert email_harness.recorded(f"email:{ALICE}")[-1]["extras"]["sender_check"] == "auth-results:dkim"
+        assert status_of(email_harness, ref) == "closed"
+    finally:
+        await running.service.stop()
