@@ -132,6 +132,9 @@ async def http_bench(requests: int, concurrency: int, rounds: int) -> tuple[list
             "ATENDE_HTTP_PORT": str(port),
             "ATENDE_LOG_LEVEL": "WARNING",
             "ATENDE_API_TOKEN": "bench",
+            # one client IP and a few sessions send everything: measure throughput, not the rate limits
+            "ATENDE_RATE_LIMIT_IP": "1000000/minute",
+            "ATENDE_RATE_LIMIT_SENDER": "1000000/minute",
         }
         atende_bin = str(Path(PYTHON).parent / "atende")
         server, startup = start_server([atende_bin, "serve"], port, env)

@@ -167,6 +167,9 @@ def mime(draw: st.DrawFn) -> bytes:
     if kind == 0:
         return draw(st.binary(max_size=400))
     head = "".join(f"{k}: {v}\r\n" for k, v in draw(_headers)).encode("utf-8", "surrogatepass")
+    if draw(st.booleans()):  # most parser paths start once there is a sender
+        sender = draw(st.sampled_from([b"a@b.test", b"=?utf-8?q?Ana?= <ana@x.test>", b"x@\xff.test"]))
+        head = b"From: " + sender + b"\r\n" + head
     if kind == 1:
         return head + b"\r\n" + draw(st.binary(max_size=300))
     msg = EmailMessage()
