@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         "'slow down' reply, then silence until the window passes",
     )
     rate_limit_ip: str = Field(
-        "120/minute", description="HTTP requests per client IP (limits syntax); more get 429"
+        "600/minute",
+        description="HTTP requests per client IP (limits syntax); more get 429. A whole office behind one "
+        "NAT address shares it (each open chat page polls 15 times a minute)",
     )
     retention_days: float = Field(
         90.0,
