@@ -129,7 +129,10 @@ def _fix_8bit_headers(msg: EmailMessage) -> None:
     for name, value in list(msg.raw_items()):
         if _has_surrogates(value):
             fixed = decode_bytes(value.encode("utf-8", "surrogateescape"), hint)
-            msg.replace_header(name, " ".join(fixed.split()))
+            try:
+                msg.replace_header(name, " ".join(fixed.split()))
+            except Exception:  # the stdlib's parser fails on some decoded values (IndexError on "\x80@"):
+                continue  # keep the raw header; _header/_addresses fall back to the raw text
 
 
 def _header(msg: Message, name: str) -> str:

@@ -200,3 +200,14 @@ def test_clean_subject() -> None:
     assert clean_subject("RE: Fwd: [INC-000123] Printer") == "Printer"
     assert clean_subject("Res: RV: AW: Impresora") == "Impresora"
     assert clean_subject("") == ""
+
+
+def test_8bit_header_the_stdlib_cannot_parse_again_is_not_a_crash() -> None:
+    """Found by benchmarks/fuzz.py: re-storing a decoded 8-bit From raised IndexError inside the stdlib's
+    address parser, so the listener answered 451 forever (and IMAP fetched the mail every round)."""
+    for raw in (b"From: \xc2\x80@\r\n\r\n", b"From: \xc2\x80@\r\nSubject: x\r\n\r\nbody\r\n"):
+        try:
+            mail = parse_mail(raw, desk_address=DESK)
+        except MalformedMail:
+            continue
+        assert isinstance(mail.text, str)
