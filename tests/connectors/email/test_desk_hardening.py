@@ -116,3 +116,19 @@ async def test_smtp_client_over_its_rate_limit_is_told_to_slow_down(email_harnes
         assert len(email_harness.recorded(f"email:{ALICE}")) == 2
     finally:
         await mounted.stop()
+
+
+async def test_an_attachment_stored_again_is_fresh_for_retention(email_service: RunningEmail) -> None:
+    import os
+    import time
+
+    await send(email_service.port, mail_with({"log.txt": b"same bytes"}, "<r1@example.com>"), mail_from=ALICE)
+    await settle(email_service)
+    path = Path(email_service.harness.recorded(f"email:{ALICE}")[0]["attachments"][0]["path"])
+    old = time.time() - 200 * 86400
+    os.utime(path, (old, old))
+    await send(email_service.port, mail_with({"log.txt": b"same bytes"}, "<r2@example.com>", body="Again."),
+               mail_from=ALICE)
+    await settle(email_service)
+    second = Path(email_service.harness.recorded(f"email:{ALICE}")[-1]["attachments"][0]["path"])
+    assert second == path and path.stat().st_mtime > time.time() - 60
