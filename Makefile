@@ -59,4 +59,4 @@ fuzz: $(DEV_STAMP)
 	$(PY) benchmarks/fuzz.py --count $(FUZZ_COUNT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
