@@ -16,7 +16,6 @@ from fastapi.staticfiles import StaticFiles
 from atende import api, webchat
 from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
-from atende.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -118,38 +117,6 @@ class BodyReadTimeout:
         await self.app(scope, replay, send)
 
 
-class DropQueryStrings(logging.Filter):
-    """Uvicorn's access log line without the query string: ``?session=`` is the web-chat user's secret, and
-    no credential in a URL may reach a log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
-        return True
-
-
-def server_config(app: Any, settings: Settings) -> Any:
-    """The uvicorn configuration ``atende serve`` runs: h11 (whose head-size limit uvicorn exposes; the
-    default httptools parser has none), request heads capped at ATENDE_MAX_HEADER_BYTES, and the access
-    log without query strings."""
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=True,
-        http="h11",
-        h11_max_incomplete_event_size=settings.max_header_bytes,
-        timeout_keep_alive=5,
-    )
-    logging.getLogger("uvicorn.access").addFilter(DropQueryStrings())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # logs every provider URL it fetches at INFO
-    return config
-
-
 def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -183,7 +150,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             app.include_router(m.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC), name="static")
     # Outermost last: per-IP limit, then the size cap, then the read deadline (reads what the cap let in).
-    app.add_middleware(BodyReadTimeout, seconds=runtime.settings.body_read_timeout)
+    app.add_middleware(BodyReadTimeout, seconds=runtime.settings.read_timeout)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     webhooks = [route.path for m in runtime.mounted if m.router is not None for route in m.router.routes]
     app.add_middleware(IpRateLimit, spec=runtime.settings.rate_limit_ip, exempt=webhooks)

@@ -45,7 +45,8 @@ def serve(
     """Run the bot server: web chat at /, agent API, channel webhooks, SMTP listener, IMAP poller."""
     import uvicorn
 
-    from atende.app import create_app, server_config
+    from atende.app import create_app
+    from atende.server import server_config
 
     settings = _settings(http_host=host, http_port=port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         16 * 1024, ge=1024, description="largest HTTP request head (request line + headers); more gets 431"
     )
-    body_read_timeout: float = Field(
-        10.0, gt=0, description="seconds a client may take to send its request body before 408"
+    read_timeout: float = Field(
+        10.0, gt=0, description="seconds a client has to send its request head, then its body; then the "
+        "connection is closed (408 for a body)"
     )
     rate_limit_sender: str = Field(
         "20/minute;200/hour",

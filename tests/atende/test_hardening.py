@@ -147,7 +147,7 @@ def _raw(port: int, data: bytes, wait: float) -> tuple[bytes, float]:
 
 def test_oversized_heads_and_short_bodies_are_cut_off(tmp_path: Path) -> None:
     port = free_port()
-    proc = _serve(tmp_path, port, ATENDE_BODY_READ_TIMEOUT="1", ATENDE_MAX_HEADER_BYTES="16384")
+    proc = _serve(tmp_path, port, ATENDE_READ_TIMEOUT="1", ATENDE_MAX_HEADER_BYTES="16384")
     try:
         big = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
             b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(200)) + b"\r\n"
@@ -184,3 +184,36 @@ async def test_lone_surrogates_from_a_chat_provider_never_crash_a_filing(runtime
     assert ticket is not None
     filed = runtime.tickets.get(ticket)
     assert "\ufffd" in filed.description or "\ufffd" in filed.title
+
+
+def test_a_head_trickled_byte_by_byte_is_cut_off(tmp_path: Path) -> None:
+    """Slowloris: one header byte every half second kept the connection (uvicorn's keep-alive timer is
+    reset by any data); the head must be complete within ATENDE_READ_TIMEOUT."""
+    port = free_port()
+    proc = _serve(tmp_path, port, ATENDE_READ_TIMEOUT="2")
+    try:
+        start = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            closed = False
+            for _ in range(40):
+                try:
+                    s.sendall(b"X")
+                    time.sleep(0.5)
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1024) == b"":
+                            closed = True
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        s.setblocking(True)
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+        took = time.monotonic() - start
+        assert closed and took < 8, took
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200  # others are served
+    finally:
+        _stop(proc)
