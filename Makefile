@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck check install install-dev prepare bench clean
+.PHONY: run test lint typecheck check install install-dev prepare bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,5 +53,10 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/kb.py
 	$(PY) benchmarks/channels.py
 
+# Long fuzzing run (make test runs a bounded one): FUZZ_COUNT cases per parser target, then the APIs.
+FUZZ_COUNT ?= 5000
+fuzz: $(DEV_STAMP)
+	$(PY) benchmarks/fuzz.py --count $(FUZZ_COUNT)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

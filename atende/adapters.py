@@ -25,7 +25,18 @@ def slugify(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
+#: Prefix of the identity a report from an unverified sender is filed under: a person of its own, so the
+#: claimed sender neither sees it among their tickets nor gets linked to whoever wrote it.
+UNVERIFIED_PREFIX = "unverified:"
+
+
 def _requester(identity: Identity) -> RequesterIdentity:
+    if not identity.verified:
+        return RequesterIdentity(
+            channel=identity.channel,
+            address=UNVERIFIED_PREFIX + identity.native_id,
+            display_name=identity.display_name,
+        )
     return RequesterIdentity(
         channel=identity.channel,
         address=identity.native_id,
@@ -110,7 +121,7 @@ class TicketServiceAdapter:
         lookup. ticket_core links identities when a ticket is filed; without this, someone who filed by
         e-mail and then writes on Slack (same verified profile address) would not see their tickets
         until they filed a new one. Identities without contact data have nothing to link by: no write."""
-        if not (requester.email or requester.phone):
+        if not requester.verified or not (requester.email or requester.phone):
             return
         key = (requester.channel, requester.native_id, requester.email, requester.phone)
         if key in self._linked:
@@ -143,6 +154,10 @@ class TicketServiceAdapter:
         return summary(await asyncio.to_thread(self.store.create_ticket, new, current_message_key.get()))
 
     def _own(self, reference: str, requester: Identity) -> Ticket | None:
+        """The ticket when the requester owns it. An unverified sender (a From nobody vouched for) owns
+        nothing: it may report, never read, append to, close or reopen a ticket of the address it claims."""
+        if not requester.verified:
+            return None
         self._link(requester)
         return self.store.get_for_requester(reference.upper(), requester.channel, requester.native_id)
 
@@ -177,6 +192,8 @@ class TicketServiceAdapter:
 
     async def list_open_tickets(self, requester: Identity) -> list[TicketSummary]:
         def run() -> list[Ticket]:
+            if not requester.verified:
+                return []
             self._link(requester)
             return self.store.list_tickets(requester=(requester.channel, requester.native_id), open_only=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from atende import api, ops, webchat
+from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,46 @@ class _TooLarge(Exception):
     pass
 
 
+class BodyReadTimeout:
+    """408 when a client does not send its whole body within ``seconds``: a Content-Length longer than the
+    body must not hold a connection (and a worker slot) until the client gives up. Uvicorn's timeouts
+    cover idle keep-alive only. The body (already capped by BodyLimit, which runs outside this) is read
+    here under one deadline and replayed to the app."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+
+        async def read_all() -> None:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+
+        try:
+            await asyncio.wait_for(read_all(), self.seconds)
+        except TimeoutError:
+            log.info("request body not received within %.0fs: 408", self.seconds)
+            body = b'{"detail":"request body not received in time"}'
+            await send({"type": "http.response.start", "status": 408, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
 def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +150,10 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
         if m.router is not None:
             app.include_router(m.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC), name="static")
+    # Outermost last: per-IP limit, then the size cap, then the read deadline (reads what the cap let in).
+    app.add_middleware(BodyReadTimeout, seconds=runtime.settings.read_timeout)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    webhooks = [route.path for m in runtime.mounted if m.router is not None for route in m.router.routes]
+    app.add_middleware(IpRateLimit, spec=runtime.settings.rate_limit_ip, exempt=webhooks)
     app.state.runtime = runtime
     return app

@@ -65,22 +65,16 @@ def serve(
     import uvicorn
 
     from atende.app import create_app
+    from atende.server import server_config
 
     settings = _settings(http_host=host, http_port=port)
     lock = _single_process(settings, settings.log_level)
     runtime = _runtime(settings)
-    if not settings.api_token:
+    if runtime.api_token_generated:  # once, when it is new; afterwards `atende token` shows it
         typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
     typer.echo(f"Web chat: http://{settings.http_host}:{settings.http_port}/")
     try:
-        uvicorn.run(
-            create_app(runtime),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level=settings.log_level.lower(),
-            log_config=None,  # our handler (format, redaction) serves uvicorn's loggers too
-            proxy_headers=True,
-        )
+        uvicorn.Server(server_config(create_app(runtime), settings)).run()
     finally:
         runtime.close()
         if lock is not None:

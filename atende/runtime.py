@@ -26,6 +26,8 @@ from atende.language import LinguaDetector
 from atende.ml import ModelClassifier, SearchKnowledgeBase
 from atende.notify import Notifier
 from atende.observability import Metrics
+from atende.ratelimit import RateLimiter, SenderLimiter
+from atende.retention import prune_loop
 from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
@@ -47,11 +49,20 @@ def ensure_api_token(settings: Settings) -> tuple[str, bool]:
     if path.exists():
         return path.read_text().strip(), False
     token = secrets.token_urlsafe(32)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(token + "\n")
     return token, True
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """The data dir holds databases, raw mail, attachments and secrets: 0700, and every file this process
+    creates from now on is 0600 (umask 077; SQLite creates its -wal and -shm files with the database's
+    mode). An existing dir is tightened too; files already in it become unreachable to others through it."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data_dir.chmod(0o700)
 
 
 def connector_env(dotenv: Path = Path(".env")) -> dict[str, str]:
@@ -89,6 +100,7 @@ class Runtime:
     kb: Any
     mounted: list[Mounted] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
+    api_token_generated: bool = False  # only then is the token printed (it must not reach logs every start)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -105,6 +117,8 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._tasks.append(asyncio.create_task(
+            prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
         await self.dispatcher.start()
         for m in self.mounted:
@@ -161,10 +175,10 @@ def build_runtime(
     settings: Settings, env: Mapping[str, str] | None = None, *, connectors: bool = True
 ) -> Runtime:
     """Build the whole product from settings. ``env`` is what connectors read their settings from."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     tickets = TicketStore.open(settings.resolved_database_url, build_policy(settings))
     conv_store = SqlConversationStore(settings.resolved_state_url)
-    token, _ = ensure_api_token(settings)
+    token, generated = ensure_api_token(settings)
 
     metrics = Metrics()
     keyword_cls = KeywordClassifier()
@@ -204,6 +218,7 @@ def build_runtime(
     dispatcher.on_processed = lambda m, seconds: metrics.processing_seconds.labels(
         channel=m.channel).observe(seconds)
     notifier.inbox = inbox
+    dispatcher.limiter = SenderLimiter(settings.rate_limit_sender)
 
     runtime = Runtime(
         settings=settings,
@@ -217,6 +232,7 @@ def build_runtime(
         classifier=classifier,
         kb=kb,
         metrics=metrics,
+        api_token_generated=generated,
     )
     from atende.webchat import WebOutbound
 
@@ -229,6 +245,8 @@ def build_runtime(
             data_dir=settings.data_dir,
             public_url=settings.public_url,
             max_attachment_bytes=settings.max_attachment_bytes,
+            max_attachments=settings.max_attachments,
+            client_limit=RateLimiter(settings.rate_limit_ip).hit,
         )
         for name in CONNECTORS:
             try:

@@ -66,6 +66,32 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=100, description="longer messages are truncated politely")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="larger HTTP request bodies get 413")
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0, description="attachment size cap")
+    max_attachments: int = Field(
+        20, ge=1, description="files kept per message; the rest are not stored and the user is told"
+    )
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="largest HTTP request head (request line + headers); more gets 431"
+    )
+    read_timeout: float = Field(
+        10.0, gt=0, description="seconds a client has to send its request head, then its body; then the "
+        "connection is closed (408 for a body)"
+    )
+    rate_limit_sender: str = Field(
+        "20/minute;200/hour",
+        description="messages one sender may send on any channel (limits syntax); more get one polite "
+        "'slow down' reply, then silence until the window passes",
+    )
+    rate_limit_ip: str = Field(
+        "600/minute",
+        description="HTTP requests per client IP (limits syntax); more get 429. A whole office behind one "
+        "NAT address shares it (each open chat page polls 15 times a minute)",
+    )
+    retention_days: float = Field(
+        90.0,
+        gt=0,
+        description="raw inbound data (inbox rows, processed replies, raw .eml files, attachments) older "
+        "than this is deleted; tickets and their event log are kept",
+    )
     reopen_window_days: float = Field(7.0, ge=0, description="a resolved ticket can be reopened this long")
     auto_close_days: float = Field(3.0, ge=0, description="resolved tickets close automatically after this")
     priority_matrix: str | None = Field(None, description="JSON impact x urgency -> P1..P5 override")
@@ -87,6 +113,17 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://host:port/db: switches on the scaled mode (with a PostgreSQL database)"
     )
+
+    @field_validator("rate_limit_sender", "rate_limit_ip")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(v)
+        except ValueError:
+            raise ValueError("must be like '20/minute' or '20/minute;200/hour'") from None
+        return v
 
     @field_validator("default_language")
     @classmethod

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,8 +116,31 @@ outbox = Table(
 
 
 def _jsonable(value: Any) -> Any:
-    """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest."""
-    return json.loads(json.dumps(value, default=str))
+    """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest.
+    Lone surrogates ("\ud800", valid in JSON, not in UTF-8) become U+FFFD: no database stores them."""
+    return json.loads(clean_text(json.dumps(value, default=str, ensure_ascii=False)))
+
+
+def clean_inbound(msg: InboundMessage) -> InboundMessage:
+    """The message with lone surrogates replaced in what the engine stores (text, sender, file names):
+    a chat provider's JSON may carry "\ud800", which no database accepts; it must not crash a filing."""
+    names = (a.name for a in msg.attachments)
+    fields = (msg.text, msg.sender.native_id, msg.sender.display_name or "", *names)
+    if all(clean_text(f) is f for f in fields):
+        return msg
+    sender = replace(msg.sender, native_id=clean_text(msg.sender.native_id),
+                     display_name=clean_text(msg.sender.display_name) if msg.sender.display_name else None)
+    attachments = tuple(replace(a, name=clean_text(a.name)) for a in msg.attachments)
+    return replace(msg, text=clean_text(msg.text), sender=sender, attachments=attachments)
+
+
+def clean_text(text: str) -> str:
+    """``text`` without lone surrogates (each becomes U+FFFD), so it can be encoded and stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 class SqlConversationStore:
@@ -131,7 +156,31 @@ class SqlConversationStore:
         self._writer = writer(self.engine)
         metadata.create_all(self.engine)
         self._upgrade()
-        self._cache: dict[str, dict[str, Any]] = {}
+        # Recently used conversation states (LRU, CACHE_MAX entries): a hit saves a thread hop and a query;
+        # an unbounded dict grew by one entry per session ever seen.
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # loads and saves run in worker threads
+
+    CACHE_MAX = 10_000
+
+    def _remember(self, key: str, state: dict[str, Any]) -> None:
+        with self._cache_lock:
+            self._cache[key] = state
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.CACHE_MAX:
+                self._cache.popitem(last=False)
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached
+
+    @property
+    def writer(self) -> Any:
+        """The engine for write transactions (BEGIN IMMEDIATE on SQLite); atende.retention prunes with it."""
+        return self._writer
 
     def _upgrade(self) -> None:
         """Files written before the Dispatcher lack the inbox's new columns: add them (nullable)."""
@@ -156,7 +205,7 @@ class SqlConversationStore:
             "channel": msg.channel,
             "conversation_key": msg.conversation_key,
             "sender": _jsonable(asdict(msg.sender)),
-            "text": msg.text,
+            "text": clean_text(msg.text),
             "option_id": msg.option_id,
             "attachments": _jsonable([asdict(a) for a in msg.attachments]),
             "extras": _jsonable(dict(msg.extras)),
@@ -205,7 +254,7 @@ class SqlConversationStore:
 
     # --- ConversationStore port -----------------------------------------------------------------------------
     def load_sync(self, key: str) -> dict[str, Any] | None:
-        cached = self._cache.get(key)
+        cached = self._cached(key)
         if cached is not None:
             return json.loads(json.dumps(cached))
         with self.engine.connect() as conn:
@@ -239,7 +288,7 @@ class SqlConversationStore:
                         sent_at=None if replies else now, progress=0,
                     )
                 )
-        self._cache[key] = state
+        self._remember(key, state)
 
     def processed_sync(self, message_key: str) -> list[dict[str, Any]] | None:
         with self.engine.connect() as conn:

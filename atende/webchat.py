@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dialog.messages import Identity, InboundMessage, Reply
 
@@ -32,6 +32,17 @@ class ChatIn(BaseModel):
     message_id: str | None = Field(None, max_length=200, description="client id: a resent message is a no-op")
     locale: str | None = Field(None, max_length=35)
     name: str | None = Field(None, max_length=200)
+
+    @field_validator("text", "option", "message_id", "locale", "name")
+    @classmethod
+    def _encodable(cls, v: str | None) -> str | None:
+        """JSON may carry a lone surrogate ("\ud800"); no database can store it: a 422, not a 500."""
+        if v is not None:
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("contains an invalid character (a lone UTF-16 surrogate)") from None
+        return v
 
     @model_validator(mode="after")
     def _one_of(self) -> ChatIn:

@@ -57,6 +57,29 @@ async def write_capped(chunks: AsyncIterable[bytes], dest: Path, max_bytes: int)
     return written
 
 
+def write_private(path: Path, data: bytes) -> bool:
+    """Write ``data`` to a new file readable by its owner only (0600), never over an existing one: the
+    file appears whole (a temporary file linked into place) or not at all. False when it already exists;
+    its modification time is then refreshed, since a new message refers to it (atende.retention prunes
+    files by age)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.exists():
+        os.utime(path)
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(data):x}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.link(tmp, path)  # fails when the name exists: no overwrite, even racing another writer
+    except FileExistsError:
+        os.utime(path)
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
 def attachment_extras(too_large: Sequence[str], failed: Sequence[str], max_bytes: int) -> dict[str, Any]:
     """The extras that tell the engine which files were refused by the cap and which could not be fetched."""
     extras: dict[str, Any] = {}

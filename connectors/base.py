@@ -147,19 +147,6 @@ def render_plain(reply: Reply) -> str:
     return f"{reply.text}\n{numbered_options(reply.options)}"
 
 
-def resolve_numbered_answer(text: str, options: Sequence[Option]) -> str | None:
-    """Map a typed answer ("2", "2.", " 2) ") to the option id it names, or None.
-
-    Answers by words are left to the engine, which matches labels in every language.
-    """
-    token = text.strip().rstrip(".)").strip()
-    if token.isdigit():
-        idx = int(token)
-        if 1 <= idx <= len(options):
-            return options[idx - 1].id
-    return None
-
-
 async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = 4, base_delay: float = 0.5,
                        max_delay: float = 30.0) -> T:
     """Run ``call``, retrying ChannelErrors marked retryable (429, 5xx) with jittered exponential backoff,
@@ -203,3 +190,7 @@ class ConnectorContext:
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
     state: KeyValueState = field(default_factory=MemoryState)
+    max_attachments: int = 20  # ATENDE_MAX_ATTACHMENTS: files kept per message; the rest are left out
+    #: The per-IP limit (ATENDE_RATE_LIMIT_IP) for channels whose clients connect directly (the SMTP
+    #: listener): True while the IP is within it. None: no limit.
+    client_limit: Callable[[str], bool] | None = None

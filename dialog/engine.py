@@ -140,6 +140,10 @@ class DialogEngine:
                            limit_mb=f"{limit / 1_048_576:.0f}" if limit else "?", kind="notice")
         if failed:
             self._deps.say(turn, "attachment_failed", names=", ".join(failed), kind="notice")
+        left_out = int(extras.get("attachments_over_count") or 0)
+        if left_out:
+            self._deps.say(turn, "attachment_too_many", count=left_out,
+                           limit=int(extras.get("max_attachments") or 0), kind="notice")
 
     async def _dispatch(self, turn: Turn, truncated: bool) -> None:
         st, d = turn.state, self._deps

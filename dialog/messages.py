@@ -32,6 +32,9 @@ class Identity:
 
     ``phone`` (E.164) and ``email`` are only set when the channel verified them (Twilio caller id, the
     e-mail From address, a Slack profile e-mail); they are what links one person across channels.
+    ``verified`` is False when the channel could not confirm that ``native_id`` is really the sender (an
+    e-mail From without an aligned DKIM signature or SPF pass): such a sender may report, but may not see
+    or change tickets of the identity it claims.
     """
 
     channel: str
@@ -39,6 +42,7 @@ class Identity:
     display_name: str | None = None
     phone: str | None = None
     email: str | None = None
+    verified: bool = True
 
     @property
     def key(self) -> str:

@@ -27,6 +27,8 @@ from typing import Any, Protocol
 from atende.dispatch.context import current_message_key
 from atende.dispatch.queue import SqlQueue, message_from_row
 from atende.logs import log_context
+from atende.ratelimit import SenderLimiter
+from atende.stores import clean_inbound
 from connectors.base import ChannelError, DeliveryProgress, Outbound, delivery_progress
 from dialog.messages import InboundMessage, Reply
 from dialog.ports import TicketEvent
@@ -77,6 +79,7 @@ class Dispatcher:
         self._waiters: dict[str, asyncio.Future[Outcome]] = {}
         self._running = False
         self.on_processed: Callable[[InboundMessage, float], Awaitable[None] | None] | None = None
+        self.limiter: SenderLimiter | None = None  # per-sender rate limit, set by the runtime
 
     # --- lifecycle ---
     async def start(self) -> None:
@@ -165,6 +168,9 @@ class Dispatcher:
             await asyncio.to_thread(self.queue.set_status, row["id"], "ignored")
             self._resolve(row["idempotency_key"], Outcome([], None))
             return
+        if self.limiter is not None and await self._slowed_down(row, message):
+            return
+        message = clean_inbound(message)
         outbound = self.outbounds.get(message.channel)
         prepare = getattr(outbound, "prepare", None)
         if prepare is not None:
@@ -182,6 +188,23 @@ class Dispatcher:
                 await res
         await self._send_pending(message.conversation_key, message)
         self._resolve(row["idempotency_key"], Outcome([], None))  # nothing to say (no outbox row to send)
+
+    async def _slowed_down(self, row: dict[str, Any], message: InboundMessage) -> bool:
+        """Over the per-sender limit (atende/ratelimit.py): recorded, not processed; one polite reply."""
+        assert self.limiter is not None
+        slow_down = self.limiter.check(message)
+        if slow_down is None:
+            return False
+        await asyncio.to_thread(self.queue.set_status, row["id"], "rate_limited")
+        waiter = self._waiters.pop(row["idempotency_key"], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(Outcome(list(slow_down), True))
+        elif slow_down and (outbound := self.outbounds.get(message.channel)) is not None:
+            try:
+                await outbound.reply(message, slow_down)
+            except Exception as exc:  # best effort: the sender is flooding us
+                log.info("slow-down notice to %s not delivered: %s", message.conversation_key, exc)
+        return True
 
     async def _process_event(self, row: dict[str, Any]) -> None:
         payload = dict(row["payload"] or {})

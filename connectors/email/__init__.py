@@ -29,7 +29,8 @@ class EmailService:
         if s.smtp_listen_port:
             self.listener = SmtpListener(s.smtp_listen_host, s.smtp_listen_port, desk.deliver_smtp,
                                          accepts=desk.accepts, size_limit=s.mail_max_message_bytes,
-                                         allow=s.listen_allow, hostname=s.domain)
+                                         allow=s.listen_allow, hostname=s.domain,
+                                         client_limit=desk.ctx.client_limit)
         if s.imap_enabled:
             assert s.imap_host and s.imap_user and s.imap_password is not None
             self.poller = ImapPoller(host=s.imap_host, port=s.resolved_imap_port, user=s.imap_user,

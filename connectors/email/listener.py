@@ -16,11 +16,12 @@ from typing import Any, AnyStr
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from connectors.email.parse import MalformedMail
+from connectors.email.verify import SmtpClient
 
 log = logging.getLogger(__name__)
 
-#: (raw bytes, envelope sender) -> a short id for the 250 line; raises MalformedMail or anything else.
-Deliver = Callable[[bytes, str | None], Awaitable[str]]
+#: (raw bytes, envelope sender, client) -> a short id for the 250 line; raises MalformedMail or anything else.
+Deliver = Callable[[bytes, str | None, SmtpClient], Awaitable[str]]
 
 
 class _DeskSMTP(SMTP):
@@ -40,10 +41,12 @@ class _DeskSMTP(SMTP):
 
 
 class _Handler:
-    def __init__(self, deliver: Deliver, accepts: Callable[[str], bool], allow: frozenset[str]) -> None:
+    def __init__(self, deliver: Deliver, accepts: Callable[[str], bool], allow: frozenset[str],
+                 client_limit: Callable[[str], bool] | None = None) -> None:
         self._deliver = deliver
         self._accepts = accepts
         self._allow = allow
+        self._client_limit = client_limit
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           mail_options: list[str]) -> str:
@@ -51,6 +54,9 @@ class _Handler:
         if self._allow and peer not in self._allow:
             log.warning("SMTP: refused mail from client %s (not in ATENDE_SMTP_LISTEN_ALLOW)", peer)
             return "550 5.7.1 This server does not accept mail from your host"
+        if self._client_limit is not None and not self._client_limit(peer):
+            log.warning("SMTP: client %s over its rate limit (ATENDE_RATE_LIMIT_IP)", peer)
+            return "450 4.7.1 Too many messages from your host; please slow down and retry later"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -65,8 +71,10 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
+        peer = session.peer[0] if isinstance(session.peer, tuple) else None
+        client = SmtpClient(ip=str(peer) if peer else None, helo=session.host_name or None)
         try:
-            ref = await self._deliver(bytes(raw), envelope.mail_from)
+            ref = await self._deliver(bytes(raw), envelope.mail_from, client)
         except MalformedMail as exc:
             return f"550 5.6.0 {exc}"
         except Exception:
@@ -77,10 +85,11 @@ class _Handler:
 
 class SmtpListener:
     def __init__(self, host: str, port: int, deliver: Deliver, *, accepts: Callable[[str], bool],
-                 size_limit: int, allow: frozenset[str] = frozenset(), hostname: str | None = None) -> None:
+                 size_limit: int, allow: frozenset[str] = frozenset(), hostname: str | None = None,
+                 client_limit: Callable[[str], bool] | None = None) -> None:
         self.host = host
         self.port = port
-        self._handler = _Handler(deliver, accepts, allow)
+        self._handler = _Handler(deliver, accepts, allow, client_limit)
         self._size_limit = size_limit
         self._hostname = hostname
         self._server: asyncio.Server | None = None

@@ -129,7 +129,10 @@ def _fix_8bit_headers(msg: EmailMessage) -> None:
     for name, value in list(msg.raw_items()):
         if _has_surrogates(value):
             fixed = decode_bytes(value.encode("utf-8", "surrogateescape"), hint)
-            msg.replace_header(name, " ".join(fixed.split()))
+            try:
+                msg.replace_header(name, " ".join(fixed.split()))
+            except Exception:  # the stdlib's parser fails on some decoded values (IndexError on "\x80@"):
+                continue  # keep the raw header; _header/_addresses fall back to the raw text
 
 
 def _header(msg: Message, name: str) -> str:
@@ -348,9 +351,14 @@ def message_text(mail: ParsedMail) -> str:
     return text
 
 
-def to_inbound(mail: ParsedMail, *, attachments: tuple[Attachment, ...] = (), option_id: str | None = None,
-               text: str | None = None, extras: dict[str, Any] | None = None) -> InboundMessage:
-    """The channel-neutral message; ``extras`` adds what only the desk knows (raw path, source ...)."""
+def to_inbound(mail: ParsedMail, *, verified: bool, attachments: tuple[Attachment, ...] = (),
+               option_id: str | None = None, text: str | None = None,
+               extras: dict[str, Any] | None = None) -> InboundMessage:
+    """The channel-neutral message; ``extras`` adds what only the desk knows (raw path, source ...).
+
+    ``verified`` says whether From was confirmed (connectors/email/verify.py). An unverified From is kept as
+    the identity's native id (answers go to that mailbox, never to whoever forged it) but not as its
+    verified ``email``, so it links nothing, and ``Identity.verified`` keeps it away from existing tickets."""
     base: dict[str, Any] = {
         "subject": mail.subject, "message_id": mail.message_id, "in_reply_to": mail.in_reply_to,
         "references": list(mail.references), "to": list(mail.to), "cc": list(mail.cc),
@@ -364,17 +372,19 @@ def to_inbound(mail: ParsedMail, *, attachments: tuple[Attachment, ...] = (), op
     return InboundMessage(
         channel=CHANNEL, conversation_key=f"{CHANNEL}:{mail.from_address}",
         sender=Identity(channel=CHANNEL, native_id=mail.from_address, display_name=mail.from_name,
-                        email=mail.from_address),
+                        email=mail.from_address if verified else None, verified=verified),
         text=message_text(mail) if text is None else text, option_id=option_id, attachments=attachments,
         provider_message_id=mail.message_id, locale_hint=mail.locale_hint, extras=base,
     )
 
 
-def parse(raw: bytes, desk_address: str, envelope_from: str | None = None) -> InboundMessage | None:
-    """Raw mail -> InboundMessage with attachments listed but not stored; None when it has no sender."""
+def parse(raw: bytes, desk_address: str, envelope_from: str | None = None, *,
+          verified: bool = False) -> InboundMessage | None:
+    """Raw mail -> InboundMessage with attachments listed but not stored; None when it has no sender.
+    Pure, so it cannot check the sender: From counts as verified only when the caller says it was."""
     try:
         mail = parse_mail(raw, desk_address=desk_address, envelope_from=envelope_from)
     except MalformedMail:
         return None
-    return to_inbound(mail, attachments=tuple(
+    return to_inbound(mail, verified=verified, attachments=tuple(
         Attachment(name=p.name, content_type=p.content_type, size=len(p.data)) for p in mail.attachments))

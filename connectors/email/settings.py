@@ -54,6 +54,10 @@ class EmailSettings(MappingSettings):
     smtp_out_password: str | None = None
     smtp_out_starttls: bool = Field(True, description="STARTTLS before AUTH/sending")
     mail_send_cap_per_hour: int = Field(10, ge=1, description="outbound mails per recipient per hour")
+    mail_mta_enforces_dmarc: bool = Field(False, description="trust From as it is: your MTA already "
+                                          "refuses mail failing DMARC (else DKIM/SPF are checked here)")
+    mail_trusted_authserv_id: str | None = Field(None, description="authserv-id of your receiving server; "
+                                                 "its Authentication-Results verify IMAP senders")
     mail_max_message_bytes: int = Field(35 * MiB, ge=64 * 1024, description="SMTP SIZE / data limit; "
                                         "bigger mail gets 552 (IMAP: headers only)")
 

@@ -79,7 +79,9 @@ def settings_factory(tmp_path: Path) -> Any:
 @pytest.fixture()
 async def runtime(settings_factory: Any) -> AsyncIterator[Runtime]:
     rt = build_runtime(settings_factory(), env={})
+    await rt.dispatcher.start()  # the app's lifespan starts it too; tests without the app need it running
     yield rt
+    await rt.dispatcher.stop()
     rt.close()
 
 

@@ -176,3 +176,25 @@ async def test_a_finished_ticket_is_not_flagged_for_a_human(
     answer = await service.request_human(filed.reference, ANA)
     assert answer is not None and answer.status == "closed" and not answer.needs_human
     assert snapshot(store, filed.reference) == before
+
+
+async def test_an_unverified_sender_reaches_nothing_of_the_identity_it_claims(
+    store: TicketStore, service: TicketServiceAdapter
+) -> None:
+    """Issue 8: a forged e-mail From acted for its owner. Unverified, the same native id reaches nothing,
+    not even a resolved ticket to reopen, and its claimed address links it to nobody."""
+    ana = Identity("email", "ana@example.com", "Ana", email="ana@example.com")
+    filed = await service.create_ticket(draft(ana))
+    resolved = await service.create_ticket(draft(ana, "Printer"))
+    store.transition(resolved.reference, "resolved", "agent:alice")
+    forged = Identity("email", "ana@example.com", "Ana", verified=False)
+    for ref in (filed.reference, resolved.reference):
+        before = snapshot(store, ref)
+        assert await try_everything(service, ref, forged) == [None] * 5
+        assert snapshot(store, ref) == before
+    assert await service.list_open_tickets(forged) == []
+    # even carrying the address as contact data, an unverified identity is linked to nobody
+    await service.list_open_tickets(Identity("web", "s-x", email="ana@example.com", verified=False))
+    person = store.get(filed.reference)
+    assert person is not None
+    assert {(i.channel, i.address) for i in person.requester.identities} == {("email", "ana@example.com")}

@@ -286,6 +286,9 @@ def email_env_for(relay_port: int, listen_port: int, **extra: str) -> dict[str, 
         "ATENDE_SMTP_OUT_HOST": "127.0.0.1",
         "ATENDE_SMTP_OUT_PORT": str(relay_port),
         "ATENDE_SMTP_OUT_STARTTLS": "false",
+        # Test mail is unsigned: these tests are about the conversation, as behind an MTA that enforces
+        # DMARC. test_sender_verification.py turns it off and checks DKIM/SPF.
+        "ATENDE_MAIL_MTA_ENFORCES_DMARC": "true",
     }
     env.update(extra)
     return env
@@ -317,9 +320,9 @@ class RunningEmail:
 
 async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *,
                       env: Mapping[str, str] | None = None, max_attachment_bytes: int = 10 * 1024 * 1024,
-                      **extra: str) -> RunningEmail:
+                      max_attachments: int = 20, **extra: str) -> RunningEmail:
     ctx = ConnectorContext(inbox=harness.intake, data_dir=data_dir, public_url=None,
-                           max_attachment_bytes=max_attachment_bytes)
+                           max_attachment_bytes=max_attachment_bytes, max_attachments=max_attachments)
     mounted = mount(ctx, dict(env) if env is not None else email_env_for(relay.port, free_port(), **extra))
     assert mounted is not None and mounted.start is not None
     service: EmailService = mounted.start.__self__  # type: ignore[attr-defined]

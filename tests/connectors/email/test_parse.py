@@ -35,9 +35,12 @@ def test_new_mail_text_is_subject_plus_body() -> None:
     assert inbound is not None
     assert inbound.text.startswith("Printer on floor 3 jams every time\n\nHi,")
     assert inbound.conversation_key == "email:alice.smith@example.com"
-    assert inbound.sender.email == "alice.smith@example.com"
+    assert inbound.sender.email is None and not inbound.sender.verified  # parse() cannot check the sender
     assert inbound.provider_message_id == "alt-0001@mail.example.com"
     assert inbound.idempotency_key == "email:alice.smith@example.com/alt-0001@mail.example.com"
+    checked = parse(fixture_bytes("multipart_alternative.eml"), DESK, verified=True)
+    assert checked is not None and checked.sender.verified
+    assert checked.sender.email == "alice.smith@example.com"
 
 
 def test_html_only_becomes_text_without_the_quote() -> None:
@@ -197,3 +200,14 @@ def test_clean_subject() -> None:
     assert clean_subject("RE: Fwd: [INC-000123] Printer") == "Printer"
     assert clean_subject("Res: RV: AW: Impresora") == "Impresora"
     assert clean_subject("") == ""
+
+
+def test_8bit_header_the_stdlib_cannot_parse_again_is_not_a_crash() -> None:
+    """Found by benchmarks/fuzz.py: re-storing a decoded 8-bit From raised IndexError inside the stdlib's
+    address parser, so the listener answered 451 forever (and IMAP fetched the mail every round)."""
+    for raw in (b"From: \xc2\x80@\r\n\r\n", b"From: \xc2\x80@\r\nSubject: x\r\n\r\nbody\r\n"):
+        try:
+            mail = parse_mail(raw, desk_address=DESK)
+        except MalformedMail:
+            continue
+        assert isinstance(mail.text, str)

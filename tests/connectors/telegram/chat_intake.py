@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connectors.base import resolve_numbered_answer
+from dialog.choice import resolve_choice
 from dialog.messages import InboundMessage, Option, Reply
 from tests.connectors.recording_intake import RecordingIntake
 
@@ -34,7 +34,7 @@ class ChatScriptedIntake(RecordingIntake):
                                                      "message": message}
             return [Reply("Thanks, I got it."),
                     Reply("Who is affected?", options=CHAT_IMPACT, kind="question")]
-        impact = message.option_id or resolve_numbered_answer(text, CHAT_IMPACT)
+        impact = message.option_id or resolve_choice(text, [o.id for o in CHAT_IMPACT])
         if impact not in {o.id for o in CHAT_IMPACT}:
             return [Reply("Please pick one of the options.", options=CHAT_IMPACT, kind="question")]
         ref = f"INC-{len(self.tickets) + 1:06d}"
