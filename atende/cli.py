@@ -25,9 +25,10 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _single_process(settings: Settings, level: str) -> Any:
+def _single_process(settings: Settings, level: str) -> tuple[Any, bool]:
     """Logging for a process that serves users, and the data-folder lock in single-process mode (returned,
-    to be released at exit; None in the scaled mode, where any number of processes share the data)."""
+    to be released at exit; None in the scaled mode, where any number of processes share the data), with
+    whether the agent token was generated just now (only then is it printed)."""
     from atende.datalock import DataDirBusy, DataDirLock
     from atende.logs import collect_secrets, configure_logging
     from atende.runtime import connector_env, ensure_api_token
@@ -40,9 +41,9 @@ def _single_process(settings: Settings, level: str) -> Any:
         except DataDirBusy as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-    token, _ = ensure_api_token(settings)
+    token, generated = ensure_api_token(settings)
     configure_logging(level, settings.log_format, collect_secrets(connector_env(), token))
-    return lock
+    return lock, generated
 
 
 def _runtime(settings: Settings, connectors: bool = True) -> Any:
@@ -68,9 +69,9 @@ def serve(
     from atende.server import server_config
 
     settings = _settings(http_host=host, http_port=port)
-    lock = _single_process(settings, settings.log_level)
+    lock, generated = _single_process(settings, settings.log_level)
     runtime = _runtime(settings)
-    if runtime.api_token_generated:  # once, when it is new; afterwards `atende token` shows it
+    if generated:  # once, when it is new; afterwards `atende token` shows it
         typer.echo(f"Agent API token (stored in {settings.data_dir / 'api_token'}): {runtime.api_token}")
     typer.echo(f"Web chat: http://{settings.http_host}:{settings.http_port}/")
     try:
@@ -90,7 +91,7 @@ def chat(
     from dialog.messages import Identity, InboundMessage
 
     settings = _settings()
-    lock = _single_process(settings, "WARNING")
+    lock, _ = _single_process(settings, "WARNING")
     runtime = _runtime(settings, connectors=False)
     identity = Identity(channel="cli", native_id=user, display_name=user)
 

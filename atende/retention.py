@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from atende.stores import SqlConversationStore, inbox, outbox, processed
+from atende.stores import SqlConversationStore, inbox, outbox, outbox_rows, processed
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,9 @@ def prune(store: SqlConversationStore, data_dir: Path, days: float, now: datetim
         n_inbox = conn.execute(delete(inbox).where(inbox.c.received_at < cutoff)).rowcount
         n_processed = conn.execute(delete(processed).where(processed.c.at < cutoff)).rowcount
         n_outbox = conn.execute(delete(outbox).where(outbox.c.at < cutoff)).rowcount
+        # Replies already sent (or given up on); one still pending is kept until it goes out.
+        n_outbox += conn.execute(delete(outbox_rows).where(outbox_rows.c.created_at < cutoff,
+                                                           outbox_rows.c.status != "pending")).rowcount
     files = _prune_files((data_dir / folder for folder in RAW_FOLDERS), cutoff.timestamp())
     return Pruned(n_inbox or 0, n_processed or 0, n_outbox or 0, files)
 

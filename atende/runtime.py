@@ -100,7 +100,6 @@ class Runtime:
     kb: Any
     mounted: list[Mounted] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
-    api_token_generated: bool = False  # only then is the token printed (it must not reach logs every start)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -178,7 +177,7 @@ def build_runtime(
     private_data_dir(settings.data_dir)
     tickets = TicketStore.open(settings.resolved_database_url, build_policy(settings))
     conv_store = SqlConversationStore(settings.resolved_state_url)
-    token, generated = ensure_api_token(settings)
+    token, _ = ensure_api_token(settings)
 
     metrics = Metrics()
     keyword_cls = KeywordClassifier()
@@ -232,7 +231,6 @@ def build_runtime(
         classifier=classifier,
         kb=kb,
         metrics=metrics,
-        api_token_generated=generated,
     )
     from atende.webchat import WebOutbound
 

@@ -125,7 +125,7 @@ def test_the_scaled_mode_takes_no_lock(tmp_path: Path, monkeypatch: pytest.Monke
     holder.acquire()
     try:
         settings = load_settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:6379/0", api_token="t" * 20)
-        assert _single_process(settings, "WARNING") is None
+        assert _single_process(settings, "WARNING")[0] is None
     finally:
         holder.release()
         root.handlers[:] = saved[0]

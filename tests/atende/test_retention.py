@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from atende.retention import prune
 from atende.runtime import build_runtime
-from atende.stores import outbox, processed
+from atende.stores import outbox, outbox_rows, processed
 from dialog.messages import Identity, InboundMessage
 
 OLD = datetime.now(UTC) - timedelta(days=120)
@@ -33,11 +33,13 @@ def _seed(runtime: Any) -> dict[str, Path]:
     store, data = runtime.conv_store, runtime.settings.data_dir
     store.record_inbound_sync(_msg("old", OLD))
     store.record_inbound_sync(_msg("new", datetime.now(UTC)))
-    store.save_sync("web:s1", {"x": 1}, "web:old", [{"text": "a"}])
-    store.save_sync("web:s1", {"x": 2}, "web:new", [{"text": "b"}])
+    store.save_sync("web:s1", {"x": 1}, "web:s1/old", [{"text": "a"}])
+    store.save_sync("web:s1", {"x": 2}, "web:s1/new", [{"text": "b"}])
     store.push_sync("web:s1", [{"text": "old push"}])
     with store.writer.begin() as conn:
-        conn.execute(update(processed).where(processed.c.message_key == "web:old").values(at=OLD))
+        conn.execute(update(processed).where(processed.c.message_key == "web:s1/old").values(at=OLD))
+        conn.execute(update(outbox_rows).where(outbox_rows.c.message_key == "web:s1/old").values(
+            created_at=OLD, status="sent"))
         conn.execute(update(outbox).values(at=OLD))
     files = {}
     for name, folder in (("old_eml", "email/raw/2026-01"), ("new_eml", "email/raw/2026-12"),
@@ -61,9 +63,11 @@ def test_prune_removes_raw_data_older_than_the_window(settings_factory: Any) -> 
         files = _seed(runtime)
         store = runtime.conv_store
         result = prune(store, runtime.settings.data_dir, days=90)
-        assert (result.inbox, result.processed, result.outbox, result.files) == (1, 1, 1, 2)
-        assert _keys(runtime) == ["web:new"]
-        assert store.processed_sync("web:old") is None and store.processed_sync("web:new") == [{"text": "b"}]
+        # outbox: the old web push and the old sent reply; the new reply is kept
+        assert (result.inbox, result.processed, result.outbox, result.files) == (1, 1, 2, 2)
+        assert _keys(runtime) == ["web:s1/new"]
+        assert store.processed_sync("web:s1/old") is None
+        assert store.processed_sync("web:s1/new") == [{"text": "b"}]
         assert store.pop_sync("web:s1") == []
         assert not files["old_eml"].exists() and not files["old_att"].exists()
         assert files["new_eml"].exists() and files["new_att"].exists()
@@ -86,10 +90,10 @@ async def test_runtime_prunes_periodically_and_keeps_tickets(settings_factory: A
         _seed(runtime)
         await runtime.start(load_models=False)
         for _ in range(100):
-            if _keys(runtime) == ["web:new"]:
+            if _keys(runtime) == ["web:s1/new"]:
                 break
             await asyncio.sleep(0.05)
-        assert _keys(runtime) == ["web:new"]
+        assert _keys(runtime) == ["web:s1/new"]
         assert runtime.tickets.get(ref) is not None and runtime.tickets.events(ref)
     finally:
         await runtime.stop()

@@ -29,7 +29,7 @@ from connectors.twilio.parse import MalformedPayload as TwilioMalformed
 from connectors.twilio.parse import parse_messaging, parse_voice
 from dialog.answers import match_choice, parse_answer, parse_date, parse_rating, parse_yes_no
 from dialog.i18n import Catalogs
-from dialog.messages import InboundMessage, Option
+from dialog.messages import InboundMessage
 from dialog.playbooks import Playbooks
 
 #: Cases run per target (benchmarks/fuzz.py prints it).
@@ -141,7 +141,7 @@ _twilio_params = st.fixed_dictionaries({}, optional={
 def twilio(params: dict[str, str], step: str, language: str, option_ids: list[str]) -> None:
     CASES["twilio.parse_messaging"] += 1
     with contextlib.suppress(TwilioMalformed):
-        _check_message(parse_messaging(params, last_options=[Option(i, i) for i in option_ids]))
+        _check_message(parse_messaging(params))
     CASES["twilio.parse_voice"] += 1
     with contextlib.suppress(TwilioMalformed):
         _check_message(parse_voice(params, step=step, language=language, option_ids=option_ids))

@@ -101,7 +101,7 @@ async def test_smtp_client_over_its_rate_limit_is_told_to_slow_down(email_harnes
     from tests.connectors.email.conftest import email_env_for, free_port
 
     allowed = iter([True, True, False])
-    ctx = ConnectorContext(intake=email_harness.intake, data_dir=tmp_path, public_url=None,
+    ctx = ConnectorContext(inbox=email_harness.intake, data_dir=tmp_path, public_url=None,
                            client_limit=lambda ip: next(allowed))
     mounted = mount(ctx, email_env_for(email_relay.port, free_port()))
     assert mounted is not None and mounted.start is not None and mounted.stop is not None
