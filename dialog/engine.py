@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from dialog.aftercare import Aftercare
@@ -73,8 +74,10 @@ class DialogEngine:
         if missing:
             raise PlaybookError(f"{self.taxonomy.source}: " + "; ".join(missing))
         if self.settings.fallback_category not in self.taxonomy:
-            raise PlaybookError(f"{self.taxonomy.source}: no category {self.settings.fallback_category!r} "
-                                "(the fallback for 'something else')")
+            # A preset without "other" (the support queues): its last category takes "something else".
+            log.warning("%s has no category %r; using %r for 'something else'", self.taxonomy.source,
+                        self.settings.fallback_category, self.taxonomy.ids[-1])
+            self.settings = replace(self.settings, fallback_category=self.taxonomy.ids[-1])
         self._store = store
         self._detector = detector
         self._clock = clock or utcnow

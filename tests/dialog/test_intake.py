@@ -90,13 +90,13 @@ async def test_en_deflection_no_opens_ticket_and_rejects_articles(desk: Desk) ->
         ("bot", contains("1. Printer shows offline")),
         ("bot", contains("Did this solve your problem?")),
         ("user", "no, I still need help"),
-        ("bot", contains("I've created ticket INC-000001 (Printers and scanners)", "Priority: P5 (planning)",
+        ("bot", contains("I've created ticket INC-000001 (Printing and scanning)", "Priority: P5 (planning)",
                          "Target resolution: 12/06/2026 09:00 UTC", "10 days")),
     ])
     ticket = desk.last()
     assert ticket.answers == {"symptom": "not_printing", "impact": "individual",
                               "printer": "the HP by the kitchen", "urgency": "low"}
-    assert ticket.title == ("Printers and scanners: My printer shows offline and will not print "
+    assert ticket.title == ("Printing and scanning: My printer shows offline and will not print "
                             "(the HP by the kitchen)")
     assert ticket.status == "new" and ticket.kb_article_id is None
     assert ("kb-printer-en", "rejected", "web:u1") in desk.kb.events

@@ -40,7 +40,7 @@ def write(tmp_path: Path, raw: dict[str, Any], name: str = "taxonomy.yaml") -> P
 def test_the_default_taxonomy_is_the_it_desk() -> None:
     taxonomy = Taxonomy.load()
     assert taxonomy.ids == IDS
-    assert taxonomy.name("es", "printing") == "Impresoras y escáneres"
+    assert taxonomy.name("es", "printing") == "Impresión y escáneres"
     assert taxonomy.playbook("access") == "access" and taxonomy.default_type("access") == "incident"
     assert taxonomy.name("en", "gone_category") == "Gone category"  # an old ticket's id still shows
 

@@ -27,13 +27,14 @@ async def test_es_request_gets_request_questions_and_a_free_date_is_kept(desk: D
         ("user", "el viernes"),  # stored as given, not "please choose one of the options"
         ("bot", contains("¿Alguien lo ha aprobado", options=["ans:approver:skip"])),
         ("user", "mi jefa, Marta"),
-        ("bot", contains("He creado el ticket REQ-000001 (Aplicaciones)")),
+        ("bot", contains("He creado el ticket REQ-000001 (Aplicaciones y software)")),
     ])
     ticket = desk.last()
     assert (ticket.type, ticket.category) == ("request", "software")
     assert ticket.answers["by_when"] == "el viernes" and ticket.answers["approver"] == "mi jefa, Marta"
     assert "symptom" not in ticket.answers and "error_message" not in ticket.answers
-    assert ticket.title == "Aplicaciones: Necesito que me instalen Power BI en el portátil (mi jefa, Marta)"
+    assert ticket.title == ("Aplicaciones y software: Necesito que me instalen Power BI en el portátil "
+                            "(mi jefa, Marta)")
 
 
 async def test_pt_request_for_the_team_by_button(desk: Desk) -> None:
@@ -87,7 +88,7 @@ async def test_es_no_es_de_impresora_reclassifies_to_the_named_category(desk: De
         ("user", "no puedo imprimir el informe desde la aplicación de nóminas"),
         ("bot", contains("¿Qué impresora es o dónde está")),
         ("user", "no es de impresora, es la aplicación, se cierra al exportar"),
-        ("bot", contains("Entendido, lo registro en Aplicaciones.")),
+        ("bot", contains("Entendido, lo registro en Aplicaciones y software.")),
         ("bot", contains("¿Qué aplicación es")),
     ])
     state = await desk.state()
@@ -100,7 +101,7 @@ async def test_en_this_is_not_about_printing_asks_again_without_it(desk: Desk) -
         ("user", "I can't print my boarding pass from the travel portal"),
         ("bot", contains("Which printer is it")),
         ("user", "this is not about printers"),
-        ("bot", contains("Understood, it's not about Printers and scanners. Which of these fits best?")),
+        ("bot", contains("Understood, it's not about Printing and scanning. Which of these fits best?")),
         ("bot", lambda r: "cat:printing" not in [o.id for o in r.options] and "cat:other" in
          [o.id for o in r.options]),
         ("user", press("cat:other")),
