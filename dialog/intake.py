@@ -21,7 +21,7 @@ from dialog.drafts import attachment_dict, build_ticket_draft
 from dialog.messages import Option
 from dialog.playbooks import Question
 from dialog.ports import TicketDraft, TicketSummary
-from dialog.redirects import redirect, scope_limited
+from dialog.redirects import is_unknown, redirect, scope_limited
 from dialog.state import (
     CLARIFY,
     DESCRIBE,
@@ -155,6 +155,8 @@ class IntakeFlow:
             candidates = [(cid, [d.taxonomy.name(lang, cid) for lang in d.catalogs.languages]) for cid in top]
             other = [d.catalogs.t(lang, "option.other") for lang in d.catalogs.languages]
             chosen = match_choice(turn.text, [*candidates, ("other", [*other, *d.catalogs.words("other")])])
+            if chosen is None and is_unknown(d, turn.text):
+                chosen = "other"  # "no sé": an agent sorts it
             if chosen is None:
                 named = [c for c in d.taxonomy.named_in(turn.text) if c not in draft.rejected]
                 chosen = named[0] if len(named) == 1 else None

@@ -305,3 +305,26 @@ async def test_relative_dates_and_free_phrases_are_accepted_as_given(desk: Desk)
     state = await desk.state()
     assert state is not None
     assert state["draft"]["answers"]["since"] == "desde que cambiaron el servidor el sábado"
+
+
+async def test_a_new_problem_typed_into_a_choice_question_is_not_read_as_no(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "meu notebook não liga desde ontem"),
+        ("bot", contains("Você consegue continuar trabalhando")),
+        ("user", "a impressora do segundo andar também não imprime nada"),  # "não" is not the answer here
+        ("bot", contains("Escolha uma das opções")),
+        ("user", "não, estou parado"),  # a leading "não" is
+        ("bot", contains("Abri o chamado INC-000001", "P3")),
+    ])
+    assert desk.last().urgency == "high"
+
+
+async def test_not_sure_to_the_clarifying_question_files_under_other(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "tengo una consulta sobre algo raro que me pasa"),
+        ("bot", contains("¿cuál de estas opciones lo describe mejor?")),
+        ("user", "no sé"),
+        ("bot", contains("¿A quién afecta esto?")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["category"] == "other"
