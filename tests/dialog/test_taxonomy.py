@@ -185,3 +185,11 @@ def test_engine_reads_the_taxonomy_file_setting(tmp_path: Path) -> None:
     engine = DialogEngine(KeywordClassifier(), KeywordKnowledgeBase(), None, None, None,  # type: ignore[arg-type]
                           EngineSettings(taxonomy_file=path))  # the ports are not used to build it
     assert engine.taxonomy.name("en", "access") == "Logins"
+
+
+async def test_the_support_preset_runs_with_its_playbooks(make_engine: Callable[..., Desk]) -> None:
+    support = KeywordClassifier({"billing_and_payments": ("invoice", "charged"), "general_inquiry": ()})
+    desk = make_engine(taxonomy_file=DIALOG / "taxonomy" / "support.yaml",
+                       playbooks_dir=DIALOG / "playbooks" / "presets" / "support", classifier=support)
+    await converse(desk, [("user", "I was charged twice on my last invoice"),
+                          ("bot", contains("Invoice or transaction number?"))])  # the issue is inferred
