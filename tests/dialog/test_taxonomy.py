@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
-from atende.standins import CATEGORY_KEYWORDS, KeywordClassifier, KeywordKnowledgeBase
+from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from dialog.engine import DialogEngine
 from dialog.playbooks import PlaybookError
 from dialog.ports import ArticleSuggestion
 from dialog.settings import EngineSettings
 from dialog.taxonomy import Taxonomy, TaxonomyError
 from tests.dialog.conftest import Desk
+from tests.dialog.keywords import IT_KEYWORDS
 from tests.dialog.transcript import contains, converse, press
 
 DIALOG = Path(__file__).resolve().parents[2] / "dialog"
@@ -123,7 +124,7 @@ async def test_adding_a_category_works_end_to_end(make_engine: Callable[..., Des
     for file in (DIALOG / "playbooks").glob("*.yaml"):
         copy(file, books)
     (books / "facilities.yaml").write_text(FACILITIES_PLAYBOOK, "utf-8")
-    keywords = {"facilities": ("air conditioning", "aire acondicionado", "calor"), **CATEGORY_KEYWORDS}
+    keywords = {"facilities": ("air conditioning", "aire acondicionado", "calor"), **IT_KEYWORDS}
     kb = RecordingKB()
     desk = make_engine(taxonomy_file=write(tmp_path, raw), playbooks_dir=books,
                        classifier=KeywordClassifier(keywords), kb=kb)
