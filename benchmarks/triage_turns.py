@@ -16,7 +16,7 @@ names a factory (``module:callable`` returning a Classifier port, e.g. the cold-
 benchmarks/triage.py), so the table says which classifier produced it.
 
 Run: .venv/bin/python benchmarks/triage_turns.py [--data benchmarks/data/triage_eval.jsonl]
-     [--classifier module:factory] [--kb-articles] [--show 3]
+     [--classifier model|module:factory] [--kb-articles] [--show 3]
 """
 
 from __future__ import annotations
@@ -140,9 +140,21 @@ async def play(engine: DialogEngine, report: dict[str, Any], n: int) -> Played:
     return played
 
 
-def make_classifier(spec: str | None) -> Any:
+async def make_classifier(spec: str | None) -> Any:
+    """``None``: the keyword stand-in; ``model``: the shipped model as ``atende serve`` loads it (the
+    cold-start triage model of the classifier work, reading the same taxonomy file); ``module:factory``:
+    anything else that returns a Classifier port."""
     if not spec:
         return KeywordClassifier()
+    if spec == "model":
+        from atende.ml import ModelClassifier
+        from atende.settings import Settings
+
+        settings = Settings()
+        model = ModelClassifier(settings.resolved_model_dir, fallback=KeywordClassifier(),
+                                taxonomy_file=settings.resolved_taxonomy_file)
+        await model.ready()
+        return model
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(module), name or "build")()
 
@@ -150,7 +162,7 @@ def make_classifier(spec: str | None) -> Any:
 async def run(args: argparse.Namespace) -> None:
     data = Path(args.data) if args.data else (DEFAULT_DATA if DEFAULT_DATA.exists() else SIBLING_DATA)
     reports = load(data)
-    classifier = make_classifier(args.classifier)
+    classifier = await make_classifier(args.classifier)
     with tempfile.TemporaryDirectory() as tmp:
         tickets = TicketStore.open(f"sqlite:///{tmp}/t.db")
         store = SqlConversationStore(f"sqlite:///{tmp}/c.db")
@@ -196,7 +208,8 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="evaluation set (jsonl: text, language|lang, category, type)")
-    ap.add_argument("--classifier", help="module:factory returning a Classifier (default: keyword stand-in)")
+    ap.add_argument("--classifier", help="'model' (the shipped model) or module:factory returning a "
+                    "Classifier (default: the keyword stand-in)")
     ap.add_argument("--kb-articles", action="store_true", help="offer the demo KB articles (declined)")
     ap.add_argument("--show", type=int, default=3, help="print the transcripts of the N longest")
     asyncio.run(run(ap.parse_args()))
