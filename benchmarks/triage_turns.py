@@ -4,7 +4,8 @@ ticket (or a self-service record) comes back.
 
 The scripted user answers the way a cooperative user would: the first message is the report's text; a
 clarifying question is answered with the report's true category (or "something else" when it is not
-offered); a choice question with its first option (impact: "only me", urgency: "yes, but with difficulty");
+offered); a choice question with the option whose label shares a word with the report, else its first
+option (impact: "only me", urgency: "yes, but with difficulty");
 a free-text question with a short plausible phrase in the report's language; an optional one is skipped;
 knowledge-base articles are declined (so every report ends in a ticket: the worst case for turns); a
 topic-shift question is answered "new problem". Only the first message is the report; everything else is a
@@ -43,6 +44,7 @@ from atende.stores import SqlConversationStore
 from benchmarks._common import REPO, median, pct, table
 from dialog.engine import DialogEngine
 from dialog.messages import Identity, InboundMessage, Reply
+from dialog.text import canonical
 from ticket_core import TicketStore
 
 DEFAULT_DATA = REPO / "benchmarks" / "data" / "triage_eval.jsonl"
@@ -112,10 +114,21 @@ def answer(replies: Sequence[Reply], lang: str, report: dict[str, Any], played: 
             return "@" + f"ans:{qid}:skip"
         if len(answers) == 1 and answers[0].endswith(":unknown"):  # a free-text question
             return TEXT_ANSWERS[lang].get(qid, NOT_SURE[lang])
-        return "@" + answers[0]
+        return "@" + plausible(replies, answers, report["text"])
     # No options: an open question (vague or too short a first message).
     played.vague_asked = True
     return MORE_DETAIL[lang]
+
+
+def plausible(replies: Sequence[Reply], answers: Sequence[str], text: str) -> str:
+    """The option whose label shares a word with the report ("wifi" for a Wi-Fi report), else the first."""
+    words = {w for w in canonical(text).split() if len(w) >= 4}
+    for reply in replies:
+        for option in reply.options:
+            if option.id in answers and not option.id.endswith(":unknown") \
+                    and words & {w for w in canonical(option.label).split() if len(w) >= 4}:
+                return option.id
+    return answers[0]
 
 
 async def play(engine: DialogEngine, report: dict[str, Any], n: int) -> Played:
