@@ -328,3 +328,26 @@ async def test_not_sure_to_the_clarifying_question_files_under_other(desk: Desk)
     ])
     state = await desk.state()
     assert state is not None and state["draft"]["category"] == "other"
+
+
+async def test_na_to_a_yes_no_question_is_unknown_not_no(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "I got a phishing message that looks suspicious"),
+        ("bot", contains("Did you click a link, open an attachment or type your password?",
+                         options=["ans:exposed:yes", "ans:exposed:no", "ans:exposed:unknown"])),
+        ("user", "n/a"),
+        ("bot", contains("Who is affected")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["answers"]["exposed"] == "unknown"
+
+
+async def test_en_since_i_changed_phones_is_kept_as_given(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "the CRM is down for everyone in the company"),
+        ("bot", contains("Since when?")),
+        ("user", "since I changed phones, I think"),
+        ("bot", contains("Can you keep working")),  # everyone: impact inferred, so urgency is next
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["answers"]["since"] == "since I changed phones, I think"
