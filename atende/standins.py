@@ -15,51 +15,57 @@ from typing import Literal
 from dialog.ports import ArticleSuggestion, Classification, Prediction
 from dialog.text import fold
 
-#: The IT desk's categories (dialog/taxonomy/it.yaml ids) with keywords in en/es/pt, folded.
+#: The IT taxonomy's category ids (dialog/taxonomy/it.yaml) with keywords in en/es/pt, folded (lowercase,
+#: no accents). Categories of an edited taxonomy that are missing here simply get no keyword hits.
 CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "access": (
-        "password", "login", "log in", "sign in", "locked", "account", "access", "permission", "permissions",
-        "mfa", "2fa", "authenticator", "contrasena", "clave", "cuenta", "bloqueada", "bloqueado", "acceso",
-        "permiso", "permisos", "codigo mfa", "senha", "conta", "acesso", "permissao", "entrar", "acessar",
+        "password", "locked out", "account locked", "mfa", "2fa", "two factor", "authenticator", "permission",
+        "permissions", "access denied", "login", "log in", "sign in", "contrasena", "clave", "bloqueada",
+        "bloqueado", "doble factor", "permisos", "acceso denegado", "iniciar sesion", "usuario", "senha",
+        "permissao", "acesso negado", "autenticador", "usuario bloqueado",
     ),
     "email": (
-        "email", "e-mail", "outlook", "mailbox", "calendar", "correo", "correos", "buzon", "calendario",
-        "caixa de entrada", "e-mails", "emails",
+        "email", "e-mail", "outlook", "mailbox", "inbox", "calendar", "distribution list", "correo",
+        "buzon", "calendario", "bandeja", "caixa de entrada", "caixa compartilhada", "agenda",
     ),
     "network": (
         "vpn", "wifi", "wi-fi", "network", "internet", "connection", "ethernet", "globalprotect",
-        "anyconnect",
-        "red", "conexion", "conectar", "rede", "conexao",
+        "forticlient", "red", "conexion", "rede", "conexao", "sin internet", "sem internet",
     ),
     "hardware": (
-        "laptop", "computer", "monitor", "screen", "keyboard", "mouse", "dock", "headset", "webcam", "boot",
-        "portatil", "ordenador", "computadora", "pantalla", "teclado", "raton", "no enciende", "no arranca",
-        "computador", "notebook", "tela", "nao liga",
+        "laptop", "computer", "pc", "monitor", "screen", "keyboard", "mouse", "headset", "dock", "battery",
+        "charger", "webcam", "portatil", "ordenador", "computadora", "pantalla", "teclado", "raton",
+        "auriculares", "bateria", "cargador", "notebook", "computador", "tela", "carregador", "no enciende",
+        "nao liga",
     ),
     "printing": (
-        "printer", "print", "printing", "scanner", "scan", "toner", "impresora", "imprimir", "imprime",
-        "escaner", "escanear", "impressora", "imprimir", "digitalizar",
+        "printer", "print", "printing", "toner", "scanner", "paper jam", "impresora", "imprimir", "imprime",
+        "escaner", "atasco", "impressora", "impressao", "digitalizar",
     ),
     "software": (
-        "install", "installed", "licence", "license", "application", "app", "excel", "word", "teams",
-        "power bi", "crash", "crashes", "software", "update", "instalar", "instalen", "licencia",
-        "aplicacion", "programa", "se cierra", "instale", "licenca", "aplicativo", "trava", "travando",
-        "instalem", "visio",
+        "install", "installed", "licence", "license", "application", "app", "program", "excel", "teams",
+        "office", "sap", "update", "instalar", "instalen", "licencia", "aplicacion", "programa",
+        "actualizacion", "licenca", "aplicativo", "atualizacao", "instalem",
     ),
     "security": (
-        "phishing", "suspicious", "virus", "malware", "hacked", "stolen", "ransomware", "sospechoso",
-        "robaron", "robado", "hackeado", "suspeito", "roubado", "roubaram", "golpe",
+        "phishing", "virus", "malware", "suspicious", "hacked", "stolen", "lost my", "ransomware",
+        "sospechoso", "robaron", "perdi", "hackearon", "suspeito", "roubaram", "invadiram", "golpe",
     ),
     "outage": (
-        "outage", "down for everyone", "is down", "unavailable", "everyone", "caido", "caida", "para todos",
-        "fora do ar", "indisponivel", "todo mundo", "servidor",
+        "down for everyone", "outage", "nobody can", "everyone", "whole office", "all users", "caido",
+        "caida", "nadie puede", "todos", "fora do ar", "ninguem consegue", "todo mundo",
     ),
     "data": (
-        "file", "files", "folder", "shared drive", "backup", "restore", "onedrive", "sharepoint", "quota",
-        "archivo", "archivos", "carpeta", "copia de seguridad", "recuperar", "arquivo", "arquivos", "pasta",
+        "shared drive", "shared folder", "onedrive", "backup", "restore", "deleted", "file", "files",
+        "quota", "storage", "carpeta compartida", "copia de seguridad", "restaurar", "borre", "archivo",
+        "archivos", "pasta compartilhada", "arquivo", "arquivos", "apaguei",
     ),
-    "other": (),
+    "other": (
+        "question", "information", "training", "hours", "pregunta", "informacion", "duda", "formacion",
+        "horario", "duvida", "informacao", "treinamento",
+    ),
 }
+_SPECIFIC_FIRST = frozenset({"security", "outage", "printing"})
 _REQUEST = (
     "need",
     "request",
@@ -118,7 +124,9 @@ class KeywordClassifier:
         hits = {c: _hits(folded, kws) for c, kws in self._keywords.items()}
         total = sum(hits.values()) + self._smoothing * len(hits)
         probs = {c: (h + self._smoothing) / total for c, h in hits.items()}
-        ranked = sorted(probs.items(), key=lambda cp: -cp[1])  # stable: ties keep the declared order
+        # Ties: the more specific category first (a phishing e-mail is security, a printer scan to e-mail
+        # is printing), then the declared order.
+        ranked = sorted(probs.items(), key=lambda cp: (-cp[1], cp[0] not in _SPECIFIC_FIRST))
         top = tuple((c, round(p, 4)) for c, p in ranked)
         category = Prediction(ranked[0][0], round(ranked[0][1], 4), top)
         is_request = _hits(folded, _REQUEST) > 0

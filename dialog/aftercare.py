@@ -276,7 +276,7 @@ class Aftercare:
     def prompt(self, turn: Turn) -> bool:
         d, st = self.d, turn.state
         if st.stage == RESUME and st.draft is not None:
-            title = snippet(st.draft.title or st.draft.description or "…", 60)
+            title = snippet(st.draft.description or "…", 60)
             d.ask(turn, d.t(turn, "resume_offer", title=title),
                   [Option("resume:continue", d.t(turn, "resume.continue")),
                    Option("resume:restart", d.t(turn, "resume.restart"))])

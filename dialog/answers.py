@@ -172,7 +172,17 @@ def parse_answer(question: Question, text: str, option_id: str | None, catalogs:
             return None
         return value
     if question.kind == "choice":
-        candidates = [(c.value, [*c.labels.values(), *(s for syn in c.synonyms.values() for s in syn)])
+        # A bare yes/no synonym ("no" = blocked) counts only at the start of the answer: "no, I'm
+        # blocked" is an answer, "a impressora não imprime" (a new problem typed here) is not.
+        canon = canonical(text)
+        yes_no = {*catalogs.words("yes"), *catalogs.words("no")}
+
+        def usable(phrase: str) -> bool:
+            c = canonical(phrase)
+            return c not in yes_no or canon == c or canon.startswith(c + " ")
+
+        candidates = [(c.value, [p for p in (*c.labels.values(), *(w for ws in c.synonyms.values()
+                                                                      for w in ws)) if usable(p)])
                       for c in question.choices]
         return match_choice(text, candidates)
     if question.kind == "yesno":

@@ -39,7 +39,7 @@ def build_ticket_draft(d: Deps, turn: Turn, draft: Draft, article_id: str | None
         impact = "team"
     kind = draft.type or (classification.type.label if classification else d.taxonomy.default_type(category))
     return TicketDraft(
-        title=draft.title or title(d, turn, draft, category) or d.t(turn, "untitled"),
+        title=title(d, turn, draft, category) or d.t(turn, "untitled"),
         description=draft.description,
         category=category,
         type=_ticket_type(kind),

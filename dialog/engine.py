@@ -2,14 +2,18 @@
 
 State machine (``ConversationState.stage``)::
 
-    START --text--> [greeting: DESCRIBE] --description--> classify
-        confidence < threshold --> CLARIFY --category--> QUESTION*  (playbook questions not already
-        confidence >= threshold -----------------------> QUESTION*   answered by the description)
+    START --text--> [greeting: DESCRIBE] --description--> [vague or short: one open question, DESCRIBE]
+        --> classify (category from the taxonomy; type incident or request, never problem/change)
+        confidence < threshold --> CLARIFY --category--> QUESTION*  (the category's playbook, or the
+        confidence >= threshold -----------------------> QUESTION*   request questions; only what the
+                                                                      description does not answer)
+    QUESTION* --"it's a request" / "not about printers"--> request questions / re-classify (CLARIFY)
     QUESTION* --> articles? KB --yes--> self-service record --> START
                             KB --no---> ticket --> START with active_ticket (later messages go to it)
                   no articles ---------> ticket
     idle timeout: CLARIFY/QUESTION/KB/DESCRIBE --> RESUME (continue | start over);
                   START with a ticket and a new message --> ROUTE (add to ticket | new problem)
+    START with a ticket and a message that looks like another problem --> ROUTE (topic shift)
     notify(resolved) sets ``csat``: the next message is the 1-5 rating, then an optional comment.
 
 Commands (help, status, new, cancel, close, human, language) are recognised in every stage. The engine is
@@ -75,8 +79,10 @@ class DialogEngine:
         if missing:
             raise PlaybookError(f"{self.taxonomy.source}: " + "; ".join(missing))
         if self.settings.fallback_category not in self.taxonomy:
-            raise PlaybookError(f"{self.taxonomy.source}: no category {self.settings.fallback_category!r} "
-                                "(the fallback for 'something else')")
+            # A preset without "other" (the support queues): its last category takes "something else".
+            log.warning("%s has no category %r; using %r for 'something else'", self.taxonomy.source,
+                        self.settings.fallback_category, self.taxonomy.ids[-1])
+            self.settings = replace(self.settings, fallback_category=self.taxonomy.ids[-1])
         self._store = store
         self._detector = detector
         self._clock = clock or utcnow

@@ -8,17 +8,12 @@ after any message and resumed later, by this process or another one.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Literal
 
 from dialog.answers import (
-    DATE_TOKENS,
-    SKIPPED,
     UNKNOWN,
     answer_option_id,
-    date_value,
     match_choice,
-    parse_answer,
     parse_yes_no,
     question_options,
 )
@@ -26,7 +21,7 @@ from dialog.drafts import attachment_dict, build_ticket_draft
 from dialog.messages import Option
 from dialog.playbooks import Question
 from dialog.ports import TicketDraft, TicketSummary
-from dialog.redirects import is_none, is_unknown, redirect, scope_limited
+from dialog.redirects import is_unknown, redirect, scope_limited
 from dialog.state import (
     CLARIFY,
     DESCRIBE,
@@ -37,8 +32,9 @@ from dialog.state import (
     classification_from_dict,
     classification_to_dict,
 )
-from dialog.text import canonical, fold, has_words, snippet
+from dialog.text import fold, snippet
 from dialog.turn import Deps, Turn
+from dialog.understanding import hint, infer, understand
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +155,8 @@ class IntakeFlow:
             candidates = [(cid, [d.taxonomy.name(lang, cid) for lang in d.catalogs.languages]) for cid in top]
             other = [d.catalogs.t(lang, "option.other") for lang in d.catalogs.languages]
             chosen = match_choice(turn.text, [*candidates, ("other", [*other, *d.catalogs.words("other")])])
+            if chosen is None and is_unknown(d, turn.text):
+                chosen = "other"  # "no sé": an agent sorts it
             if chosen is None:
                 named = [c for c in d.taxonomy.named_in(turn.text) if c not in draft.rejected]
                 chosen = named[0] if len(named) == 1 else None
@@ -182,23 +180,6 @@ class IntakeFlow:
 
     # -- diagnostic questions ------------------------------------------------------------------------
 
-    def _infer(self, question: Question, folded: str, today: date, lang: str) -> str | None:
-        for rule in question.skip_if:
-            matched = rule.match(folded)
-            if matched is None:
-                continue
-            if rule.value is None:
-                value = parse_answer(question, matched, None, self.d.catalogs, today, lang)
-            elif question.kind == "date" and rule.value in DATE_TOKENS:
-                value = date_value(rule.value, today)
-            else:
-                value = rule.value
-            if question.field == "impact" and value == "organization" and scope_limited(self.d, folded):
-                return None  # "everyone in that room": ask how many, don't assume the company
-            if value is not None:
-                return value
-        return None
-
     async def _start_questions(self, turn: Turn, draft: Draft) -> None:
         """Queue the questions the description does not already answer (answers kept from an earlier
         branch still count)."""
@@ -208,7 +189,7 @@ class IntakeFlow:
         for question in self.d.questions(draft):
             if question.id in draft.answers:
                 continue
-            value = self._infer(question, folded, turn.now.date(), turn.lang)
+            value = infer(self.d, question, folded, turn.now.date(), turn.lang)
             if value is not None:
                 draft.answers[question.id] = value
                 draft.inferred.append(question.id)
@@ -245,7 +226,7 @@ class IntakeFlow:
         d.record_in(turn)
         if not turn.option_id and await self._redirected(turn, draft):
             return
-        value = self._understand(turn, question)
+        value = understand(d, turn, question)
         if question.field == "impact" and draft.scope_asked and value not in ("individual", "team",
                                                                              "organization"):
             value = "team"  # "unos 5", "the people on that floor": a group, not the company
@@ -259,37 +240,13 @@ class IntakeFlow:
         if value is None:
             draft.invalid += 1
             if draft.invalid <= d.settings.max_invalid_answers:
-                self._hint(turn, question)
+                hint(d, turn, question)
                 self.prompt(turn)
                 return
             value = UNKNOWN
             d.say(turn, "moving_on")
         draft.answers[question.id] = value
         await self._next(turn, draft)
-
-    def _understand(self, turn: Turn, question: Question) -> str | None:
-        """The answer as a canonical value, or as given: a free phrase ("el sábado", "since I changed
-        phones", "the one by the kitchen", "by Friday") is kept as given, never looped on; a kept answer
-        to impact or urgency leaves the priority to its defaults."""
-        d, text = self.d, turn.text
-        if not turn.option_id and (is_unknown(d, text) or (
-                not question.optional and canonical(text) in d.catalogs.words("skip"))):
-            return UNKNOWN
-        if not turn.option_id and question.kind == "text" and question.optional and is_none(d, text):
-            return SKIPPED
-        value = parse_answer(question, text, turn.option_id, d.catalogs, turn.now.date(), turn.lang)
-        if value is not None or turn.option_id:
-            return value
-        draft = turn.state.draft
-        first_try = draft is not None and draft.invalid == 0
-        if question.field and first_try and not question.free_text:
-            return None  # impact and urgency set the priority: one hint before keeping a free phrase
-        if question.kind == "choice" and first_try and parse_yes_no(text, d.catalogs) is not None \
-                and len(canonical(text).split()) <= 2:
-            return None  # a bare "yes" to "what happens?" answers nothing: one hint
-        if has_words(text) and len(text.strip()) >= 2:
-            return text.strip()[: d.settings.max_text_chars]
-        return None
 
     def _ask_scope(self, turn: Turn, question: Question) -> None:
         """"Everyone in that room": how many people? Options from narrow to wide."""
@@ -330,20 +287,6 @@ class IntakeFlow:
 
     def _common(self, qid: str) -> bool:
         return any(q.id == qid for q in self.d.playbooks.common.questions)
-
-    def _hint(self, turn: Turn, question: Question) -> None:
-        d = self.d
-        if question.hint.get(turn.lang):
-            d.emit(turn, question.hint[turn.lang])
-        elif question.kind == "text":
-            d.say(turn, "hint.text", min=question.min_length)
-        elif question.kind == "date":
-            example = turn.now.date()
-            order = d.catalogs.catalog(turn.lang).date_order
-            shown = d.t(turn, f"format.date_{order}", day=example.day, month=example.month)
-            d.say(turn, "hint.date", example=shown)
-        else:
-            d.say(turn, f"hint.{question.kind}")
 
     # -- knowledge base ------------------------------------------------------------------------------
 

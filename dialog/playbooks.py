@@ -1,7 +1,8 @@
 """Diagnostic playbooks: the questions asked per category, kept as YAML that a service-desk admin edits.
 
-``common.yaml`` holds the questions asked for every category (impact and urgency at least); one file per
-category slug (``technical_support.yaml`` ...) holds 2-4 specific ones, asked first. A question is::
+``common.yaml`` holds the questions asked for every incident (impact and urgency at least); one file per
+playbook id (a taxonomy category's ``playbook``: ``access.yaml``, ``network.yaml`` ...) holds 2-4 specific
+ones, asked first; ``request.yaml`` replaces both for service requests. A question is::
 
     - id: device                 # [a-z0-9_]+, unique within its category (answers are stored under it)
       kind: choice               # choice | text | yesno | date

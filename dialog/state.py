@@ -35,7 +35,6 @@ class Draft:
     """The report being collected."""
 
     description: str = ""
-    title: str = ""
     category: str | None = None
     category_source: str = ""  # model | user | fallback
     classification: dict[str, Any] | None = None

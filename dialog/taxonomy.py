@@ -163,23 +163,18 @@ class Taxonomy:
         return category.default_type if category else "incident"
 
     def named_in(self, text: str, exclude: Iterable[str] = ()) -> list[str]:
-        """Categories whose name (in any language) the text mentions: "no es de impresora" names printing.
-        Name words of four letters or more are matched whole, singular or plural, without accents."""
-        canon = f" {canonical(text)} "
+        """Categories whose name (in any language) the text mentions: "no es de impresora" names
+        "Impresión y escáneres". Name words of four letters or more are compared by a crude stem (the word
+        less its last three letters, at least five: "print" covers printers and printing, "impres" covers
+        impresora), without accents."""
+        tokens = canonical(text).split()
         skip = set(exclude)
         found: list[str] = []
         for category in self.categories:
             if category.id in skip:
                 continue
-            for name in category.names.values():
-                words = canonical(name).split()
-                for word in words:
-                    forms = {word, f"{word}s", word[:-1] if word.endswith("s") else word,
-                             word[:-2] if word.endswith("es") else word}  # printers, impresoras, aplicaciones
-                    if len(word) >= 4 and any(len(f) >= 4 and f" {f} " in canon for f in forms):
-                        found.append(category.id)
-                        break
-                else:
-                    continue
-                break
+            stems = {w[:max(5, len(w) - 3)] for name in category.names.values()
+                     for w in canonical(name).split() if len(w) >= 4}
+            if any(token.startswith(stem) for stem in stems for token in tokens):
+                found.append(category.id)
         return found

@@ -73,24 +73,6 @@ def contains_phrase(haystack: str, phrase: str) -> bool:
     return f" {phrase} " in f" {haystack} "
 
 
-def first_sentence(text: str, limit: int = 80) -> str:
-    """A title for a ticket: the first sentence, joined with the next one when it is only a greeting-sized
-    fragment ("Hi. My laptop won't boot."), cut at a word boundary."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", text) if p.strip()]
-    if not parts:
-        return ""
-    title = parts[0]
-    if len(title) < 15 and len(parts) > 1:
-        title = f"{title} {parts[1]}"
-    if len(title) <= limit:
-        return title
-    cut = title[:limit]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
-
-
 def references(text: str) -> list[str]:
     """Ticket references quoted in a text, upper-cased, in order, without duplicates."""
     seen: list[str] = []

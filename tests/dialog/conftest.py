@@ -3,7 +3,8 @@
 Real components, fake only the far side: tickets go through ``atende.adapters.TicketServiceAdapter`` into a
 real ``ticket_core.TicketStore`` and conversation state into ``atende.stores.SqlConversationStore``, both on
 SQLite files under ``tmp_path``. Only the classifier and the KB are the keyword stand-ins (product code,
-chosen for deterministic confidences). Tests look at what the real stores recorded through ``Desk``.
+chosen for deterministic confidences; the classifier is fed the fixed lists of tests/dialog/keywords.py).
+Tests look at what the real stores recorded through ``Desk``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dialog.engine import DialogEngine
 from dialog.i18n import Catalogs
 from dialog.playbooks import Playbooks
 from dialog.settings import EngineSettings
+from tests.dialog.keywords import IT_KEYWORDS
 from ticket_core import Event, Ticket, TicketStore
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -146,7 +148,8 @@ def make_engine(detector: LinguaDetector, shipped: tuple[Catalogs, Playbooks], t
         opened.append((ticket_store, conversations))
         service = TicketServiceAdapter(ticket_store)
         knowledge = kb or KeywordKnowledgeBase(articles)
-        engine = DialogEngine(classifier or KeywordClassifier(), knowledge, service, conversations, detector,
+        engine = DialogEngine(classifier or KeywordClassifier(IT_KEYWORDS), knowledge, service, conversations,
+                              detector,
                               engine_settings, catalogs=catalogs or (None if custom else shipped[0]),
                               playbooks=playbooks or (None if custom else shipped[1]), clock=clock)
         return Desk(engine, ticket_store, service, knowledge, conversations, clock, engine_settings)

@@ -12,7 +12,8 @@ from dialog.commands import Command, CommandParser
 from dialog.i18n import Catalogs
 from dialog.playbooks import Playbooks
 from dialog.state import STATE_VERSION, ConversationState, Draft
-from dialog.text import canonical, first_sentence, references, sanitize
+from dialog.text import canonical, references, sanitize
+from dialog.titles import summarize
 
 TODAY = date(2026, 11, 26)
 
@@ -127,10 +128,17 @@ def test_canonical_and_references() -> None:
     assert references("INC-12345") == []
 
 
-def test_first_sentence_title() -> None:
-    assert first_sentence("Hi. My laptop won't boot. Since Monday.") == "Hi. My laptop won't boot."
-    long = "The VPN drops every few minutes when I am on the train and it is very annoying indeed"
-    assert first_sentence(long, limit=40) == "The VPN drops every few minutes when I…"
+def test_titles_an_agent_can_scan() -> None:
+    title = summarize("Hi team, the VPN says authentication failed", "VPN", ["GlobalProtect, Windows 11"])
+    assert title == "VPN: The VPN says authentication failed (GlobalProtect, Windows 11)"
+    assert summarize("Hola, cambié de móvil el fin de semana y ahora no me llega el código MFA", "Accesos") \
+        == "Accesos: No me llega el código MFA"
+    assert summarize("I have a problem with my laptop, the screen is black", "Hardware") \
+        == "Hardware: My laptop, the screen is black"
+    long = "The VPN drops every few minutes when I am on the train and it is very annoying indeed " * 3
+    title = summarize(long, "Network and VPN", ["AnyConnect"])
+    assert len(title) <= 95 and title.startswith("Network and VPN: The VPN drops") and "…" in title
+    assert summarize("olá, bom dia", "Outros") == "Outros: olá, bom dia"  # nothing to pick: kept
 
 
 def test_state_round_trip_is_json_and_versioned() -> None:

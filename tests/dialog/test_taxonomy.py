@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
-from atende.standins import CATEGORY_KEYWORDS, KeywordClassifier, KeywordKnowledgeBase
+from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from dialog.engine import DialogEngine
 from dialog.playbooks import PlaybookError
 from dialog.ports import ArticleSuggestion
 from dialog.settings import EngineSettings
 from dialog.taxonomy import Taxonomy, TaxonomyError
 from tests.dialog.conftest import Desk
+from tests.dialog.keywords import IT_KEYWORDS
 from tests.dialog.transcript import contains, converse, press
 
 DIALOG = Path(__file__).resolve().parents[2] / "dialog"
@@ -40,7 +41,7 @@ def write(tmp_path: Path, raw: dict[str, Any], name: str = "taxonomy.yaml") -> P
 def test_the_default_taxonomy_is_the_it_desk() -> None:
     taxonomy = Taxonomy.load()
     assert taxonomy.ids == IDS
-    assert taxonomy.name("es", "printing") == "Impresoras y escáneres"
+    assert taxonomy.name("es", "printing") == "Impresión y escáneres"
     assert taxonomy.playbook("access") == "access" and taxonomy.default_type("access") == "incident"
     assert taxonomy.name("en", "gone_category") == "Gone category"  # an old ticket's id still shows
 
@@ -123,7 +124,7 @@ async def test_adding_a_category_works_end_to_end(make_engine: Callable[..., Des
     for file in (DIALOG / "playbooks").glob("*.yaml"):
         copy(file, books)
     (books / "facilities.yaml").write_text(FACILITIES_PLAYBOOK, "utf-8")
-    keywords = {"facilities": ("air conditioning", "aire acondicionado", "calor"), **CATEGORY_KEYWORDS}
+    keywords = {"facilities": ("air conditioning", "aire acondicionado", "calor"), **IT_KEYWORDS}
     kb = RecordingKB()
     desk = make_engine(taxonomy_file=write(tmp_path, raw), playbooks_dir=books,
                        classifier=KeywordClassifier(keywords), kb=kb)
@@ -185,3 +186,11 @@ def test_engine_reads_the_taxonomy_file_setting(tmp_path: Path) -> None:
     engine = DialogEngine(KeywordClassifier(), KeywordKnowledgeBase(), None, None, None,  # type: ignore[arg-type]
                           EngineSettings(taxonomy_file=path))  # the ports are not used to build it
     assert engine.taxonomy.name("en", "access") == "Logins"
+
+
+async def test_the_support_preset_runs_with_its_playbooks(make_engine: Callable[..., Desk]) -> None:
+    support = KeywordClassifier({"billing_and_payments": ("invoice", "charged"), "general_inquiry": ()})
+    desk = make_engine(taxonomy_file=DIALOG / "taxonomy" / "support.yaml",
+                       playbooks_dir=DIALOG / "playbooks" / "presets" / "support", classifier=support)
+    await converse(desk, [("user", "I was charged twice on my last invoice"),
+                          ("bot", contains("Invoice or transaction number?"))])  # the issue is inferred

@@ -27,13 +27,14 @@ async def test_es_request_gets_request_questions_and_a_free_date_is_kept(desk: D
         ("user", "el viernes"),  # stored as given, not "please choose one of the options"
         ("bot", contains("¿Alguien lo ha aprobado", options=["ans:approver:skip"])),
         ("user", "mi jefa, Marta"),
-        ("bot", contains("He creado el ticket REQ-000001 (Aplicaciones)")),
+        ("bot", contains("He creado el ticket REQ-000001 (Aplicaciones y software)")),
     ])
     ticket = desk.last()
     assert (ticket.type, ticket.category) == ("request", "software")
     assert ticket.answers["by_when"] == "el viernes" and ticket.answers["approver"] == "mi jefa, Marta"
     assert "symptom" not in ticket.answers and "error_message" not in ticket.answers
-    assert ticket.title == "Aplicaciones: Necesito que me instalen Power BI en el portátil (mi jefa, Marta)"
+    assert ticket.title == ("Aplicaciones y software: Necesito que me instalen Power BI en el portátil "
+                            "(mi jefa, Marta)")
 
 
 async def test_pt_request_for_the_team_by_button(desk: Desk) -> None:
@@ -87,7 +88,7 @@ async def test_es_no_es_de_impresora_reclassifies_to_the_named_category(desk: De
         ("user", "no puedo imprimir el informe desde la aplicación de nóminas"),
         ("bot", contains("¿Qué impresora es o dónde está")),
         ("user", "no es de impresora, es la aplicación, se cierra al exportar"),
-        ("bot", contains("Entendido, lo registro en Aplicaciones.")),
+        ("bot", contains("Entendido, lo registro en Aplicaciones y software.")),
         ("bot", contains("¿Qué aplicación es")),
     ])
     state = await desk.state()
@@ -100,7 +101,7 @@ async def test_en_this_is_not_about_printing_asks_again_without_it(desk: Desk) -
         ("user", "I can't print my boarding pass from the travel portal"),
         ("bot", contains("Which printer is it")),
         ("user", "this is not about printers"),
-        ("bot", contains("Understood, it's not about Printers and scanners. Which of these fits best?")),
+        ("bot", contains("Understood, it's not about Printing and scanning. Which of these fits best?")),
         ("bot", lambda r: "cat:printing" not in [o.id for o in r.options] and "cat:other" in
          [o.id for o in r.options]),
         ("user", press("cat:other")),
@@ -304,3 +305,49 @@ async def test_relative_dates_and_free_phrases_are_accepted_as_given(desk: Desk)
     state = await desk.state()
     assert state is not None
     assert state["draft"]["answers"]["since"] == "desde que cambiaron el servidor el sábado"
+
+
+async def test_a_new_problem_typed_into_a_choice_question_is_not_read_as_no(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "meu notebook não liga desde ontem"),
+        ("bot", contains("Você consegue continuar trabalhando")),
+        ("user", "a impressora do segundo andar também não imprime nada"),  # "não" is not the answer here
+        ("bot", contains("Escolha uma das opções")),
+        ("user", "não, estou parado"),  # a leading "não" is
+        ("bot", contains("Abri o chamado INC-000001", "P3")),
+    ])
+    assert desk.last().urgency == "high"
+
+
+async def test_not_sure_to_the_clarifying_question_files_under_other(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "tengo una consulta sobre algo raro que me pasa"),
+        ("bot", contains("¿cuál de estas opciones lo describe mejor?")),
+        ("user", "no sé"),
+        ("bot", contains("¿A quién afecta esto?")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["category"] == "other"
+
+
+async def test_na_to_a_yes_no_question_is_unknown_not_no(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "I got a phishing message that looks suspicious"),
+        ("bot", contains("Did you click a link, open an attachment or type your password?",
+                         options=["ans:exposed:yes", "ans:exposed:no", "ans:exposed:unknown"])),
+        ("user", "n/a"),
+        ("bot", contains("Who is affected")),
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["answers"]["exposed"] == "unknown"
+
+
+async def test_en_since_i_changed_phones_is_kept_as_given(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "the CRM is down for everyone in the company"),
+        ("bot", contains("Since when?")),
+        ("user", "since I changed phones, I think"),
+        ("bot", contains("Can you keep working")),  # everyone: impact inferred, so urgency is next
+    ])
+    state = await desk.state()
+    assert state is not None and state["draft"]["answers"]["since"] == "since I changed phones, I think"
