@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="classifier model directory (default: models/classifier)"
     )
+    taxonomy_file: Path | None = Field(
+        None,
+        description="the category set: names, descriptions, examples and playbook per category "
+        "(default: dialog/taxonomy/it.yaml, the IT service desk's)",
+    )
     kb_dir: Path | None = Field(None, description="knowledge-base articles (default: kb/)")
     embedding_model: str | None = Field(
         None,
@@ -94,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def resolved_model_dir(self) -> Path:
         return self.model_dir or REPO_ROOT / "models" / "classifier"
+
+    @property
+    def resolved_taxonomy_file(self) -> Path:
+        return self.taxonomy_file or REPO_ROOT / "dialog" / "taxonomy" / "it.yaml"
 
     @property
     def resolved_kb_dir(self) -> Path:

@@ -357,6 +357,7 @@ class TicketStore:
                     TicketRow.type,
                     TicketRow.priority,
                     TicketRow.language,
+                    TicketRow.status,
                 ).order_by(TicketRow.id)
             ).all()
         return [
@@ -368,6 +369,7 @@ class TicketStore:
                 priority_level=priority_level(r.priority),
                 corrected=r.id in corrected,
                 language=r.language,
+                status=r.status,
             )
             for r in rows
         ]
