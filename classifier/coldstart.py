@@ -139,8 +139,13 @@ class ColdStartModel:
         losses = [-np.average(np.log(_softmax(oof / t)[idx, self._y] + 1e-12), weights=self._w) for t in grid]
         return float(grid[int(np.argmin(losses))])
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        emb = self.encoder.encode(texts) if self.encoder is not None else None
+    def encode(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The texts' vectors for predict_proba (None in char-only mode), computed once per request."""
+        return self.encoder.encode(texts) if self.encoder is not None else None
+
+    def predict_proba(self, texts: Sequence[str], emb: np.ndarray | None = None) -> np.ndarray:
+        if emb is None:
+            emb = self.encode(texts)
         return _softmax(self._decision(self.vectorizer, self.lr, texts, emb) / self.temperature)
 
     @property

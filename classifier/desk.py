@@ -91,11 +91,12 @@ class DeskModel:
             model.classes, model.vectorizer, model.lr, model.temperature, encoder, model.config, len(texts)
         )
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], emb: np.ndarray | None = None) -> np.ndarray:
+        """``emb``: the texts' encoder vectors when the caller has them already."""
         x = self.vectorizer.transform(texts)
         if self.encoder is not None:
-            emb = self.encoder.encode(texts) * self.config.embed_weight
-            x = sparse.hstack([sparse.csr_matrix(emb), x]).tocsr()
+            vecs = emb if emb is not None else self.encoder.encode(texts)
+            x = sparse.hstack([sparse.csr_matrix(vecs * self.config.embed_weight), x]).tocsr()
         raw = np.asarray(self.lr.decision_function(x), dtype=np.float64)
         out = np.full((len(texts), len(self.classes)), -1e9)
         out[:, np.asarray(self.lr.classes_, dtype=np.int64)] = raw

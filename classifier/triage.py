@@ -80,10 +80,11 @@ class TriageModel:
         raise KeyError(head)
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        cat = self.cold.predict_proba(texts)
+        emb = self.cold.encode(texts)
+        cat = self.cold.predict_proba(texts, emb)
         a = self.desk_weight
         if self.desk is not None and a > 0:
-            cat = _blend(cat, self.taxonomy.ids, self.desk.predict_proba(texts), self.desk.classes, a)
+            cat = _blend(cat, self.taxonomy.ids, self.desk.predict_proba(texts, emb), self.desk.classes, a)
         defaults = np.array([1.0 if c.default_type == "request" else 0.0 for c in self.taxonomy.categories])
         p_req = np.empty(len(texts))
         for i, text in enumerate(texts):
