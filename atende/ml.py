@@ -23,10 +23,12 @@ log = logging.getLogger(__name__)
 
 
 class ModelClassifier:
-    """dialog.ports.Classifier over classifier.TicketClassifier; category labels slugified."""
+    """dialog.ports.Classifier over classifier.TicketClassifier. A triage model (the default) predicts the
+    taxonomy's ids; labels of a model trained on a CSV export are slugified ("IT Support" -> it_support)."""
 
-    def __init__(self, model_dir: Path, fallback: Classifier) -> None:
+    def __init__(self, model_dir: Path, fallback: Classifier, taxonomy_file: Path | None = None) -> None:
         self._model_dir = model_dir
+        self._taxonomy_file = taxonomy_file
         self._fallback = fallback
         self._model: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -36,7 +38,7 @@ class ModelClassifier:
     def _load(self) -> None:
         import classifier
 
-        self._model = classifier.load(self._model_dir)
+        self._model = classifier.load(self._model_dir, self._taxonomy_file)
 
     async def _load_async(self) -> None:
         try:

@@ -186,7 +186,9 @@ def build_runtime(
     if settings.use_keyword_standins:
         classifier, kb = keyword_cls, KeywordKnowledgeBase()
     else:
-        classifier = ModelClassifier(settings.resolved_model_dir, fallback=keyword_cls)
+        classifier = ModelClassifier(
+            settings.resolved_model_dir, fallback=keyword_cls, taxonomy_file=settings.resolved_taxonomy_file
+        )
         kb = SearchKnowledgeBase(
             settings.resolved_kb_dir,
             settings.data_dir / "kb_cache",

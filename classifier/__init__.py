@@ -2,10 +2,11 @@
 
 Public API::
 
-    clf = classifier.load()                      # the shipped model (models/classifier), or load(path)
+    clf = classifier.load()        # the shipped model (models/classifier), or load(path, taxonomy_file)
     clf.predict("My laptop does not boot")      # {"category": HeadPrediction(label, confidence, top), ...}
     clf.predict_many(texts); clf.labels("category"); clf.version
     classifier.train(texts, {"category": [...], "type": [...], "priority": [...]}, seed=0).save(out_dir)
+    classifier.build_triage("dialog/taxonomy/it.yaml").save(out_dir)   # cold start from a taxonomy file
 
 Imports only its libraries (numpy, scipy, scikit-learn, skops), never another Atende package.
 """
@@ -14,6 +15,7 @@ from classifier.api import (
     MAX_CHARS,
     HeadPrediction,
     TicketClassifier,
+    build_triage,
     default_model_dir,
     load,
     record_metrics,
@@ -30,6 +32,7 @@ from classifier.errors import (
     ModelLoadError,
 )
 from classifier.model import HEADS, Config
+from classifier.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = [
     "DEFAULT_LABEL_COLUMNS",
@@ -45,9 +48,13 @@ __all__ = [
     "InputTooLongError",
     "InvalidInputError",
     "ModelLoadError",
+    "Taxonomy",
+    "TaxonomyError",
     "TicketClassifier",
+    "build_triage",
     "default_model_dir",
     "load",
+    "load_taxonomy",
     "read_csv",
     "record_metrics",
     "steps",

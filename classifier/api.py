@@ -6,6 +6,7 @@ the file format stay private so either can change without touching them.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,12 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from classifier import artifact, lexicon
+from classifier import artifact, lexicon, triage
 from classifier.card import render_markdown
-from classifier.errors import DataError, EmptyInputError, InputTooLongError, InvalidInputError
+from classifier.coldstart import ColdStartConfig
+from classifier.desk import DeskModel
+from classifier.encoder import Encoder
+from classifier.errors import DataError, EmptyInputError, InputTooLongError, InvalidInputError, ModelLoadError
 from classifier.metrics import head_report, summary
 from classifier.model import HEADS, Config, TicketModel, fit, n_steps
+from classifier.taxonomy import load_taxonomy
 from classifier.text import clean, prepare
+from classifier.triage import TriageModel
 
 MAX_CHARS = 20_000
 TOP_K = 3
@@ -40,9 +46,14 @@ class TicketClassifier:
 
     max_chars = MAX_CHARS
 
-    def __init__(self, model: TicketModel, card: dict[str, Any]) -> None:
+    def __init__(self, model: TicketModel | TriageModel, card: dict[str, Any]) -> None:
         self._model = model
         self._card = card
+
+    @property
+    def triage(self) -> TriageModel | None:
+        """The taxonomy-based model (format 2), or None for a model trained on labelled CSV (format 1)."""
+        return self._model if isinstance(self._model, TriageModel) else None
 
     @property
     def version(self) -> str:
@@ -57,7 +68,10 @@ class TicketClassifier:
         return tuple(self._model.heads)
 
     def labels(self, head: str) -> list[str]:
-        """The labels a head can predict (in the training data's spelling, e.g. "Technical Support")."""
+        """The labels a head can predict: taxonomy ids for a triage model's category head, the training
+        data's spelling (e.g. "Technical Support") for a model trained on a CSV export."""
+        if isinstance(self._model, TriageModel):
+            return self._model.labels(head)
         return [str(c) for c in self._model.heads[head].classes]
 
     def predict(
@@ -86,10 +100,12 @@ class TicketClassifier:
         """Probabilities per head, columns in ``labels(head)`` order (for evaluation and benchmarks)."""
         if isinstance(texts, str | bytes):
             raise InvalidInputError("predict_many/predict_proba expect a sequence of texts, not one text")
-        prepared = [prepare(_checked(t, truncate), language) for t in texts]
-        if not prepared:
+        checked = [_checked(t, truncate) for t in texts]
+        if not checked:
             return {h: np.zeros((0, len(self.labels(h)))) for h in self.heads}
-        return self._model.predict_proba(prepared)
+        if isinstance(self._model, TriageModel):
+            return self._model.predict_proba([clean(t) for t in checked])
+        return self._model.predict_proba([prepare(t, language) for t in checked])
 
     def evaluate(self, texts: Sequence[str], labels: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         """Full report per head (see metrics.head_report) for the heads present in ``labels``."""
@@ -102,14 +118,75 @@ class TicketClassifier:
 
     def save(self, out_dir: Path) -> dict[str, Any]:
         """Write the model directory; the card gets the artifact hash and a version derived from it."""
+        if isinstance(self._model, TriageModel):
+            self._card = triage.save(self._model, Path(out_dir), self._card, render_markdown)
+            return self._card
         self._card = artifact.save(self._model, Path(out_dir), self._card, render_markdown)
         return self._card
 
 
-def load(model_dir: Path | str | None = None) -> TicketClassifier:
-    """Load a model directory (default: the shipped ``models/classifier``). Raises ModelLoadError."""
-    model, card = artifact.load(Path(model_dir) if model_dir is not None else default_model_dir())
+def load(
+    model_dir: Path | str | None = None,
+    taxonomy_file: Path | str | None = None,
+    *,
+    encoder: Encoder | bool | None = True,
+) -> TicketClassifier:
+    """Load a model directory (default: the shipped ``models/classifier``). A triage model (format 2) is
+    rebuilt for ``taxonomy_file`` (default: the shipped IT taxonomy). Raises ModelLoadError, or
+    TaxonomyError for a broken taxonomy file."""
+    directory = Path(model_dir) if model_dir is not None else default_model_dir()
+    card = _read_card(directory)
+    if card is not None and card.get("kind") == triage.KIND:
+        if card.get("format_version") != triage.FORMAT_VERSION:
+            raise ModelLoadError(
+                f"{directory} holds triage model format {card.get('format_version')!r}; this version reads "
+                f"format {triage.FORMAT_VERSION}. Rebuild it with `atende train --cold-start`."
+            )
+        tax = Path(taxonomy_file) if taxonomy_file is not None else None
+        return TicketClassifier(triage.load(directory, card, tax, encoder), card)
+    model, card = artifact.load(directory)
     return TicketClassifier(model, card)
+
+
+def build_triage(
+    taxonomy_file: Path | str | None = None,
+    *,
+    encoder: Encoder | bool | None = True,
+    config: ColdStartConfig | None = None,
+    desk_tickets: tuple[Sequence[str], Sequence[str], Sequence[float]] | None = None,
+    blend_n0: float = triage.DEFAULT_BLEND_N0,
+    provenance: Mapping[str, Any] | None = None,
+) -> TicketClassifier:
+    """A triage classifier built from a taxonomy file alone (cold start), or, given ``desk_tickets``
+    (texts, taxonomy ids, weights of tickets an agent set or confirmed), blended with a desk model learnt
+    from them (see triage.py and desk.py)."""
+    taxonomy = load_taxonomy(Path(taxonomy_file) if taxonomy_file else triage.default_taxonomy_file())
+    started = time.perf_counter()
+    model = triage.build(taxonomy, encoder=encoder, config=config, blend_n0=blend_n0)
+    if desk_tickets is not None and len(desk_tickets[0]):
+        texts, labels, weights = desk_tickets
+        unknown = sorted(set(labels) - set(taxonomy.ids))
+        if unknown:
+            raise DataError(f"desk tickets with categories not in the taxonomy: {', '.join(unknown)}")
+        cold = model.cold
+        model.desk = DeskModel.fit(
+            taxonomy, cold.encoder, texts, labels, weights, cold.config, cold.embedding_cache()
+        )
+        model.desk_rows = len(texts)
+    seconds = round(time.perf_counter() - started, 1)
+    card = triage.new_card(model, {**dict(provenance or {}), "seconds": seconds})
+    return TicketClassifier(model, card)
+
+
+def _read_card(directory: Path) -> dict[str, Any] | None:
+    path = directory / triage.CARD_JSON
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelLoadError(f"{path} is not a valid model card: {exc}") from None
+    return data if isinstance(data, dict) else None
 
 
 def default_model_dir() -> Path:

@@ -246,6 +246,7 @@ class TrainingRow:
     priority_level: str  # low / medium / high
     corrected: bool
     language: str | None
+    status: str = ""  # resolved / closed: an agent worked the ticket to the end under this category
 
 
 def priority_level(priority: str) -> str:

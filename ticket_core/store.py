@@ -378,6 +378,7 @@ class TicketStore:
                     TicketRow.type,
                     TicketRow.priority,
                     TicketRow.language,
+                    TicketRow.status,
                 ).order_by(TicketRow.id)
             ).all()
         return [
@@ -389,6 +390,7 @@ class TicketStore:
                 priority_level=priority_level(r.priority),
                 corrected=r.id in corrected,
                 language=r.language,
+                status=r.status,
             )
             for r in rows
         ]
