@@ -55,7 +55,7 @@ class EmailDesk:
         self.address = settings.mail_address
         self.root = ctx.data_dir / "email"
         self.attachments_root = ctx.data_dir / "attachments" / CHANNEL
-        self.state = state or MailState(self.root / "state.sqlite3")
+        self.state = state or MailState(ctx.state)
         self.sender = sender or SmtpSender(
             settings.smtp_out_host, settings.smtp_out_port, user=settings.smtp_out_user,
             password=settings.smtp_out_password, starttls=settings.smtp_out_starttls)
@@ -85,7 +85,7 @@ class EmailDesk:
         verdict = await asyncio.to_thread(self._verify, raw, mail, source, envelope_from, client)
         raw_path = await asyncio.to_thread(self._store_raw, raw, "raw")
         attachments, too_large, left_out = await asyncio.to_thread(self._store_attachments, mail)
-        thread = await asyncio.to_thread(self.state.thread, f"{CHANNEL}:{mail.from_address}")
+        thread = await self.state.thread(f"{CHANNEL}:{mail.from_address}")
         extras: dict[str, object] = {"raw_path": str(raw_path), "source": source,
                                      "sender_verified": verdict.verified, "sender_check": verdict.how}
         if too_large:
@@ -95,15 +95,15 @@ class EmailDesk:
         if truncated:
             extras["message_too_large"] = True
         digest = _digest(mail.text)
-        if mail.no_reply_reason is None and digest and await asyncio.to_thread(
-                self.state.answered_before, mail.from_address, digest, LOOP_WINDOW_S):
+        if mail.no_reply_reason is None and digest and await self.state.answered_before(
+                mail.from_address, digest, LOOP_WINDOW_S):
             extras.update(no_reply=True, no_reply_reason="repeated-content")
         elif digest:
             extras["answer_digest"] = digest  # recorded by reply() once the answer went out
         msg = to_inbound(mail, verified=verdict.verified, attachments=attachments, extras=extras)
         if not msg.extras.get("no_reply"):
             # Before the record: the Dispatcher may answer at once, threaded on this mail.
-            await asyncio.to_thread(self._remember_inbound, msg.conversation_key, mail, thread)
+            await self._remember_inbound(msg.conversation_key, mail, thread)
         if not await self.ctx.inbox.receive(msg):
             log.info("e-mail %s already recorded", mail.message_id)
             return False
@@ -166,16 +166,16 @@ class EmailDesk:
         write_private(path, part.data)
         return path
 
-    def _remember_inbound(self, key: str, mail: ParsedMail, thread: Thread) -> None:
+    async def _remember_inbound(self, key: str, mail: ParsedMail, thread: Thread) -> None:
         """The user's mail is what our next mail answers: in the conversation, and on its ticket if any."""
         own_id = None if mail.message_id.startswith("sha256:") else mail.message_id
         refs = [*mail.references, *([own_id] if own_id else [])]
         ticket = mail.ticket_ref or (thread.ticket if mail.threaded else None)  # a new mail: a new thread
-        self.state.save_thread(key, replace(thread, subject=mail.subject or thread.subject,
+        await self.state.save_thread(key, replace(thread, subject=mail.subject or thread.subject,
                                             last_message_id=own_id, references=refs, ticket=ticket))
         if ticket:
-            self.state.save_thread(f"ticket:{ticket}", Thread(subject=mail.subject, last_message_id=own_id,
-                                                              references=refs, ticket=ticket))
+            await self.state.save_thread(f"ticket:{ticket}", Thread(
+                subject=mail.subject, last_message_id=own_id, references=refs, ticket=ticket))
 
     # --- answering ---
     async def reply(self, message: InboundMessage, replies: Sequence[Reply]) -> None:
@@ -192,18 +192,18 @@ class EmailDesk:
 
     # --- outbound ---
     async def send_replies(self, address: str, replies: Sequence[Reply], *, auto: str | None,
-                           ticket: str | None = None, keep_options: bool = False,
+                           ticket: str | None = None,
                            answered_digest: str | None = None) -> None:
         """One mail with all replies, threaded on the ticket's mails when we know them, else on the
         conversation's last mail; raises ChannelError when it cannot go. ``answered_digest`` (the loop
         guard's digest of the mail answered) is recorded the moment the relay took the answer, not before:
         after a failed send the user's identical resend must be answered."""
         key = f"{CHANNEL}:{address}"
-        conversation = await asyncio.to_thread(self.state.thread, key)
+        conversation = await self.state.thread(key)
         ticket = next((r.ticket for r in replies if r.ticket), None) or ticket
-        on_ticket = await asyncio.to_thread(self.state.thread, f"ticket:{ticket}") if ticket else None
+        on_ticket = await self.state.thread(f"ticket:{ticket}") if ticket else None
         thread = on_ticket if on_ticket is not None and on_ticket.subject else conversation
-        sent = await asyncio.to_thread(self.state.sends_since, address, time.time() - 3600)
+        sent = await self.state.sends_since(address, time.time() - 3600)
         if sent >= self.settings.mail_send_cap_per_hour:
             raise ChannelError(f"hourly send cap ({self.settings.mail_send_cap_per_hour}) reached for this "
                                "address; mail not sent", retryable=False, status=None)
@@ -217,18 +217,14 @@ class EmailDesk:
 
         await with_retries(attempt, attempts=self.retry_attempts, base_delay=self.retry_base_delay)
         if answered_digest:
-            await asyncio.to_thread(self.state.record_answered, address, answered_digest)
-        await asyncio.to_thread(self.state.record_send, address)
-        options = next((list(r.options) for r in reversed(replies) if r.options), [])
-        if not options and keep_options:  # an agent's comment does not cancel a pending question
-            options = conversation.options
+            await self.state.record_answered(address, answered_digest)
+        await self.state.record_send(address)
         ours = message_id.strip("<>")
-        await asyncio.to_thread(self.state.save_thread, key, replace(
-            conversation, references=[*conversation.references, ours], ticket=ticket or conversation.ticket,
-            options=options))
+        await self.state.save_thread(key, replace(
+            conversation, references=[*conversation.references, ours], ticket=ticket or conversation.ticket))
         if ticket:
-            await asyncio.to_thread(self.state.save_thread, f"ticket:{ticket}", replace(
-                thread, references=[*thread.references, ours], ticket=ticket, options=[]))
+            await self.state.save_thread(f"ticket:{ticket}", replace(
+                thread, references=[*thread.references, ours], ticket=ticket))
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         """Outbound port: agent replies and status changes pushed to the requester's mailbox."""
@@ -236,5 +232,4 @@ class EmailDesk:
         if channel != CHANNEL or "@" not in address:
             raise ChannelError(f"not an e-mail conversation: {conversation_key!r}", retryable=False)
         automatic = all(r.kind in ("notice", "csat") for r in replies)
-        await self.send_replies(address, replies, auto="auto-generated" if automatic else None, ticket=ticket,
-                                keep_options=True)
+        await self.send_replies(address, replies, auto="auto-generated" if automatic else None, ticket=ticket)

@@ -119,7 +119,7 @@ class ImapPoller:
             await asyncio.to_thread(client.idle_done)
 
     async def _fetch_new(self, client: IMAPClient, uidvalidity: int) -> None:
-        position = await asyncio.to_thread(self._state.imap_position, self.account)
+        position = await self._state.imap_position(self.account)
         if position and position[0] == uidvalidity:
             last = position[1]
             uids = [u for u in await asyncio.to_thread(client.search, ["UID", f"{last + 1}:*"]) if u > last]
@@ -141,4 +141,4 @@ class ImapPoller:
             await self._ingest(bytes(raw), truncated)  # raises -> not flagged, retried next round
             await asyncio.to_thread(client.add_flags, [uid], [b"\\Seen"])
             last = max(last, uid)
-            await asyncio.to_thread(self._state.set_imap_position, self.account, uidvalidity, last)
+            await self._state.set_imap_position(self.account, uidvalidity, last)

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from connectors.base import ChannelError, ConnectorContext
+from connectors.base import ChannelError, ConnectorContext, MemoryState
 from connectors.email import EmailService, mount
 from dialog.messages import InboundMessage, Option, Reply
 
@@ -198,6 +198,13 @@ class EmailHarness:
     ticket_exists: Callable[[str, str], bool]  # (reference, conversation key) -> bool
     failures: list[tuple[str, str, ChannelError]] = field(default_factory=list)
     runtime: Any = None
+    state: Any = field(default_factory=MemoryState)  # the key-value port, kept across connector restarts
+
+    def __post_init__(self) -> None:
+        if self.runtime is not None:  # the product's own: the conversation database
+            from atende.runtime import SqlKeyValueState
+
+            self.state = SqlKeyValueState(self.runtime.dispatcher.queue)
 
 
 class _FailureRecorder:
@@ -321,7 +328,7 @@ class RunningEmail:
 async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *,
                       env: Mapping[str, str] | None = None, max_attachment_bytes: int = 10 * 1024 * 1024,
                       max_attachments: int = 20, **extra: str) -> RunningEmail:
-    ctx = ConnectorContext(inbox=harness.intake, data_dir=data_dir, public_url=None,
+    ctx = ConnectorContext(inbox=harness.intake, data_dir=data_dir, public_url=None, state=harness.state,
                            max_attachment_bytes=max_attachment_bytes, max_attachments=max_attachments)
     mounted = mount(ctx, dict(env) if env is not None else email_env_for(relay.port, free_port(), **extra))
     assert mounted is not None and mounted.start is not None
