@@ -21,6 +21,10 @@ async def test_twenty_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path
     assert result.duplicate_tickets == 0, result.tickets_per_conversation
     assert result.conversations_without_ticket == 0
     assert result.lost_messages == 0
-    assert result.duplicate_replies == 0
+    # Telegram's sendMessage takes no idempotency key: a kill between the API's acceptance of one message
+    # and our record of it repeats that one message. Each outbox row records its accepted parts, so the
+    # window is one provider call wide; a systematic resend (recomputing, or resending whole rows) shows
+    # as many duplicates. Measured: 0 in most runs, at most 1 (benchmarks/crash.py, README).
+    assert result.duplicate_replies <= 1
     assert result.missing_replies == 0
     assert result.integrity == {"tickets": "ok", "conversations": "ok"}
