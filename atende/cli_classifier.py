@@ -60,7 +60,7 @@ def train(
     blend_n0: Annotated[
         float,
         typer.Option(help="desk tickets at which the desk model weighs as much as the cold start"),
-    ] = 100.0,
+    ] = 25.0,
     db_url: Annotated[
         str | None,
         typer.Option(help="ticket store URL for --from-db (default: ATENDE_DATABASE_URL or the SQLite file)"),

@@ -211,3 +211,11 @@ def _new_ticket(ticket_core: object, title: str, description: str, category: str
         language="en",
         requester=ticket_core.RequesterIdentity("web", "session-1", display_name="Ana"),  # type: ignore[attr-defined]
     )
+
+
+def test_eval_reads_the_triage_jsonl_format(app: typer.Typer) -> None:
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "triage_eval.jsonl"
+    res = CliRunner().invoke(app, ["eval", "--data", str(data), "--json"])
+    assert res.exit_code == 0, res.output
+    figures = json.loads(res.stdout)
+    assert figures["n"] == 150 and figures["category"]["accuracy"] >= 0.85 and "type" in figures
