@@ -10,9 +10,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
-from atende import api, webchat
+from atende import api
 from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -101,12 +100,14 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             problems.append(f"{where}: {err.get('msg')}")
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
 
-    app.include_router(webchat.router(runtime))
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "models": runtime.model_status()}
+
     app.include_router(api.router(runtime))
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)
-    app.mount("/static", StaticFiles(directory=webchat.STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.state.runtime = runtime
     return app

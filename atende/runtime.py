@@ -27,14 +27,18 @@ from atende.notify import Notifier
 from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
+from atende.webstore import SqlWebChatStore
 from connectors.base import ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from ticket_core import TicketError, TicketPolicy, TicketStore
 
 log = logging.getLogger(__name__)
 
-#: Connector packages tried at start-up; each one mounts itself only when its settings are present.
-CONNECTORS = ("connectors.telegram", "connectors.twilio", "connectors.slack", "connectors.email")
+#: Connector packages tried at start-up; each one mounts itself only when its settings are present
+#: (the web chat, first, always).
+CONNECTORS = (
+    "connectors.web", "connectors.telegram", "connectors.twilio", "connectors.slack", "connectors.email",
+)
 
 
 def ensure_api_token(settings: Settings) -> tuple[str, bool]:
@@ -202,31 +206,30 @@ def build_runtime(
         classifier=classifier,
         kb=kb,
     )
-    from atende.webchat import WebOutbound
-
-    outbounds: dict[str, Outbound] = {"web": WebOutbound(runtime)}
-    if connectors:
-        channel_env = dict(env) if env is not None else connector_env()
-        ctx = ConnectorContext(
-            intake=intake,
-            data_dir=settings.data_dir,
-            public_url=settings.public_url,
-            max_attachment_bytes=settings.max_attachment_bytes,
-        )
-        for name in CONNECTORS:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:
-                    continue
-                raise
-            mounted = module.mount(ctx, channel_env)
-            if mounted is None:
+    outbounds: dict[str, Outbound] = {}
+    channel_env = dict(env) if env is not None else connector_env()
+    ctx = ConnectorContext(
+        intake=intake,
+        data_dir=settings.data_dir,
+        public_url=settings.public_url,
+        max_attachment_bytes=settings.max_attachment_bytes,
+        web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
+    )
+    # The web chat is part of the product (the page at /); the other channels only when asked for.
+    for name in CONNECTORS if connectors else CONNECTORS[:1]:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
                 continue
-            runtime.mounted.append(mounted)
-            if mounted.outbound is not None:
-                for ch in mounted.channels:
-                    outbounds[ch] = mounted.outbound
-            log.info("channel %s on", mounted.name)
+            raise
+        mounted = module.mount(ctx, channel_env)
+        if mounted is None:
+            continue
+        runtime.mounted.append(mounted)
+        if mounted.outbound is not None:
+            for ch in mounted.channels:
+                outbounds[ch] = mounted.outbound
+        log.info("channel %s on", mounted.name)
     notifier.outbounds.update(outbounds)
     return runtime

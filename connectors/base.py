@@ -14,9 +14,12 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dialog.messages import InboundMessage, Option, Reply
+
+if TYPE_CHECKING:
+    from connectors.web.store import WebChatStore
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +162,4 @@ class ConnectorContext:
     data_dir: Path  # attachments go under data_dir / "attachments" / <channel>
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
+    web_store: WebChatStore | None = None  # sessions and chat log of the web chat (connectors.web)

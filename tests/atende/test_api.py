@@ -72,13 +72,13 @@ async def test_agent_reply_and_resolution_reach_the_web_user_then_csat(
         f"/api/tickets/{ref}/replies", json={"text": "Hemos reiniciado tu buzón."}, headers=agent_headers
     )
     assert r.status_code == 201 and r.json()["delivered"] is True
-    pushed = (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"]
-    assert any("Hemos reiniciado tu buzón." in p["text"] for p in pushed)
-    assert (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"] == []
+    first = await chat.pushed()
+    assert any("Hemos reiniciado tu buzón." in p["text"] for p in first["replies"])
+    assert (await chat.pushed(after=first["cursor"]))["replies"] == []
 
     r = await client.patch(f"/api/tickets/{ref}", json={"status": "resolved"}, headers=agent_headers)
     assert r.status_code == 200
-    pushed = (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"]
+    pushed = (await chat.pushed(after=first["cursor"]))["replies"]
     csat_options = [o["id"] for p in pushed for o in p["options"]]
     assert len(csat_options) >= 5
     await chat.pick(csat_options[4])

@@ -12,7 +12,7 @@ from tests.atende.conftest import Chat
 async def test_page_and_static_assets_are_served(client: httpx.AsyncClient) -> None:
     r = await client.get("/")
     assert r.status_code == 200 and "chat.js" in r.text
-    assert (await client.get("/static/chat.js")).status_code == 200
+    assert (await client.get("/webchat/chat.js")).status_code == 200
     assert (await client.get("/healthz")).json()["status"] == "ok"
 
 

@@ -1,0 +1,185 @@
+"""The web chat channel: what a page's request does, independent of the HTTP framework.
+
+Every call to the engine goes through :meth:`WebChat._ask` (one call site), so the seam can change from
+``intake.handle`` to ``inbox.ask(message, timeout)`` in one place. Everything the page shows is appended
+to the chat log (the WebChatStore port) so that a reload restores it; pushes stay there until the owner
+acknowledges them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import ConnectorContext, IntakeResult
+from connectors.web import sessions
+from connectors.web.settings import WebChatSettings
+from connectors.web.store import ChatEntry, WebChatStore, WebSession
+from dialog.messages import Identity, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+#: While an event stream is idle it re-reads the store this often, for pushes written by another process.
+STORE_RECHECK_SECONDS = 2.0
+
+
+def conversation_key(session: str) -> str:
+    return f"web:{session}"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    session: WebSession
+    cookie: str | None  # set when the session was created by this request
+    replies: list[dict[str, Any]]
+    language: str | None
+
+
+class WebChat:
+    def __init__(self, ctx: ConnectorContext, store: WebChatStore, settings: WebChatSettings) -> None:
+        self.ctx = ctx
+        self.store = store
+        self.settings = settings
+        self._listeners: dict[str, set[asyncio.Event]] = {}
+
+    # --- the one call into the engine -------------------------------------------------------------------
+    async def _ask(self, message: InboundMessage) -> IntakeResult:
+        return await self.ctx.intake.handle(message)
+
+    # --- requests ---------------------------------------------------------------------------------------
+    async def session_for(self, named: str | None, cookie: str | None) -> WebSession | None:
+        return await sessions.authenticate(self.store, named, cookie)
+
+    async def post(self, named: str | None, cookie: str | None, *, text: str | None, option: str | None,
+                   message_id: str | None, locale: str | None, name: str | None,
+                   identity_token: str | None) -> Answer:
+        session = await self.session_for(named, cookie)
+        new_cookie = None
+        if session is None:
+            session, new_cookie = await sessions.new_session(self.store)
+        if identity_token:
+            session = await self._verify(session, identity_token)
+        key = conversation_key(session.id)
+        msg = InboundMessage(
+            channel="web",
+            conversation_key=key,
+            sender=self._identity(session, name),
+            text=text or "",
+            option_id=option,
+            provider_message_id=message_id,
+            locale_hint=locale,
+        )
+        result = await self._ask(msg)
+        replies = [r.to_json() for r in result.replies]
+        if not result.duplicate:
+            shown = text if option is None else await self._option_label(key, option)
+            await self.store.append(key, "user", [{"text": shown or "", "options": [], "ticket": None}],
+                                    option=option)
+            await self.store.append(key, "bot", replies)
+        return Answer(session, new_cookie, replies, await self.store.language(key))
+
+    async def history(self, session: WebSession) -> dict[str, Any]:
+        key = conversation_key(session.id)
+        entries = await self.store.history(key)
+        return {
+            "session": session.id,
+            "language": await self.store.language(key),
+            "messages": [e.to_json() for e in entries],
+            "cursor": entries[-1].id if entries else 0,
+        }
+
+    async def pending(self, session: WebSession, after: int | None) -> dict[str, Any]:
+        """Pushes not yet acknowledged. ``after`` acknowledges everything up to it (the page has shown it);
+        a read without it changes nothing."""
+        cursor = session.acked
+        if after is not None:
+            cursor = await self.store.acknowledge(session.id, after)
+        entries = await self.store.pushed(conversation_key(session.id), cursor)
+        return {"replies": [e.to_json() for e in entries], "cursor": entries[-1].id if entries else cursor}
+
+    async def events(self, session: WebSession, after: int | None) -> AsyncIterator[str]:
+        """Server-sent events: each push as an ``event: message`` with its id, then waits for the next."""
+        key = conversation_key(session.id)
+        cursor = session.acked if after is None else await self.store.acknowledge(session.id, after)
+        wake = asyncio.Event()
+        self._listeners.setdefault(key, set()).add(wake)
+        loop = asyncio.get_running_loop()
+        last_sent = loop.time()
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                for entry in await self.store.pushed(key, cursor):
+                    cursor = entry.id
+                    yield sse(entry)
+                    last_sent = loop.time()
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), STORE_RECHECK_SECONDS)
+                except TimeoutError:
+                    if loop.time() - last_sent >= self.settings.sse_ping_seconds:
+                        yield ": ping\n\n"
+                        last_sent = loop.time()
+        finally:
+            listeners = self._listeners.get(key)
+            if listeners is not None:
+                listeners.discard(wake)
+                if not listeners:
+                    del self._listeners[key]
+
+    # --- pushes (the channel's Outbound) ----------------------------------------------------------------
+    async def push(self, key: str, replies: Sequence[Reply], author: str | None = None) -> None:
+        await self.store.append(key, "push", [r.to_json() for r in replies], author=author)
+        for wake in self._listeners.get(key, ()):
+            wake.set()
+
+    # --- helpers ----------------------------------------------------------------------------------------
+    async def _option_label(self, key: str, option: str) -> str:
+        """What the user saw on the button they pressed, from the last reply that offered it."""
+        for entry in reversed(await self.store.history(key)):
+            for o in entry.reply.get("options") or []:
+                if o.get("id") == option:
+                    return str(o.get("label", option))
+        return option
+
+    async def _verify(self, session: WebSession, token: str) -> WebSession:
+        secret = self.settings.identity_secret
+        if secret is None:
+            raise sessions.InvalidIdentity("identity tokens are not enabled (ATENDE_WEBCHAT_IDENTITY_SECRET)")
+        user = sessions.verify_identity(secret, token)
+        known = session.identity
+        if known.get("verified") and known.get("user_id") != user.user_id:
+            raise sessions.InvalidIdentity("this conversation belongs to another user")
+        identity = {"verified": True, "user_id": user.user_id, "name": user.name, "email": user.email}
+        if identity != known:
+            await self.store.set_identity(session.id, identity)
+        return WebSession(session.id, session.secret_digest, session.created_at, session.acked, identity)
+
+    @staticmethod
+    def _identity(session: WebSession, name: str | None) -> Identity:
+        ident = session.identity
+        if ident.get("verified"):
+            # A verified user is the same requester in every session, and their e-mail links channels.
+            return Identity(channel="web", native_id=f"user:{ident['user_id']}",
+                            display_name=ident.get("name") or name, email=ident.get("email"))
+        return Identity(channel="web", native_id=session.id, display_name=name)
+
+
+def sse(entry: ChatEntry) -> str:
+    import json
+
+    return f"id: {entry.id}\nevent: message\ndata: {json.dumps(entry.to_json(), ensure_ascii=False)}\n\n"
+
+
+class WebOutbound:
+    """Pushes to web users land in the chat log; an open event stream shows them at once."""
+
+    channel = "web"
+
+    def __init__(self, chat: WebChat) -> None:
+        self._chat = chat
+
+    async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
+        await self._chat.push(conversation_key, replies)

@@ -1,0 +1,195 @@
+// Atende web chat. The server issues the session (an HttpOnly cookie the page never sees): the page keeps
+// no id of its own. History is restored on load; pushes arrive by server-sent events, with polling as
+// the fallback; what was shown is acknowledged with the cursor, so nothing is ever lost by a read.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const log = $("log"), form = $("composer"), input = $("text");
+  const UI = {
+    es: { send: "Enviar", error: "Error de red, inténtalo de nuevo.", subtitle: "Centro de soporte TI",
+          placeholder: "Describe tu problema", label: "Mensaje", fresh: "Nueva conversación",
+          log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú" },
+    pt: { send: "Enviar", error: "Erro de rede, tente novamente.", subtitle: "Central de suporte de TI",
+          placeholder: "Descreva seu problema", label: "Mensagem", fresh: "Nova conversa",
+          log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você" },
+    en: { send: "Send", error: "Network error, please try again.", subtitle: "IT service desk",
+          placeholder: "Describe your problem", label: "Message", fresh: "New conversation",
+          log: "Conversation", agent: "Agent", bot: "Assistant", you: "You" },
+  };
+  const params = new URLSearchParams(location.search);
+  if (params.get("embed")) document.body.classList.add("embed");
+  // A host page passes its signed identity token in the fragment (never sent to any server by the browser).
+  const identity = new URLSearchParams(location.hash.slice(1)).get("identity");
+  let ui = UI.en, cursor = 0, hasSession = false, stream = null, pollTimer = null;
+
+  function speak(lang) {
+    const code = (lang || navigator.language || "en").slice(0, 2).toLowerCase();
+    ui = UI[code] || UI.en;
+    document.documentElement.lang = UI[code] ? code : "en";
+    $("send").textContent = ui.send;
+    $("subtitle").textContent = ui.subtitle;
+    $("new").textContent = ui.fresh;
+    $("text-label").textContent = ui.label;
+    input.placeholder = ui.placeholder;
+    log.setAttribute("aria-label", ui.log);
+  }
+
+  function clock(iso) {
+    const t = document.createElement("time");
+    const d = iso ? new Date(iso) : new Date();
+    t.dateTime = d.toISOString();
+    t.textContent = d.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    t.className = "msg__meta";
+    return t;
+  }
+
+  function disablePast() {
+    log.querySelectorAll(".options button:not(:disabled)").forEach((b) => { b.disabled = true; });
+  }
+
+  function bubble(kind, text, at) {
+    const li = document.createElement("li");
+    li.className = "msg msg--" + kind;
+    const p = document.createElement("p");
+    p.className = "msg__text";
+    p.textContent = text;
+    li.appendChild(p);
+    li.appendChild(clock(at));
+    log.appendChild(li);
+    return li;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  // One entry of the log: a user's line, a bot reply, or a push (agent reply, status change, CSAT).
+  function render(m, live) {
+    if (m.role === "user") { disablePast(); bubble("user", m.text, m.at); return; }
+    const li = bubble(m.author ? "bot msg--agent" : "bot", m.text, m.at);
+    if (m.author) {
+      const who = document.createElement("span");
+      who.className = "msg__author";
+      who.textContent = m.author;
+      li.insertBefore(who, li.firstChild);
+    }
+    if (m.ticket) {
+      const t = document.createElement("span");
+      t.className = "msg__ticket";
+      t.dataset.ticket = m.ticket;
+      t.textContent = m.ticket;
+      li.insertBefore(t, li.lastChild);
+    }
+    if (m.options && m.options.length) {
+      const box = document.createElement("div");
+      box.className = "options";
+      box.setAttribute("role", "group");
+      for (const o of m.options) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = o.label;
+        b.dataset.option = o.id;
+        b.disabled = !live;
+        b.addEventListener("click", () => {
+          b.setAttribute("aria-pressed", "true");
+          send({ option: o.id }, o.label);
+        });
+        box.appendChild(b);
+      }
+      li.insertBefore(box, li.lastChild);
+    }
+  }
+
+  function show(items, live) {
+    for (const m of items) {
+      render(m, live);
+      if (m.id && m.id > cursor) cursor = m.id;
+    }
+    scrollDown();  // after the options are in the page, so the newest ones are visible
+  }
+
+  async function send(body, shown) {
+    disablePast();
+    bubble("user", shown);
+    scrollDown();
+    if (identity) body.identity = identity;
+    try {
+      const res = await fetch("/api/chat/messages", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await res.json();
+      if (!res.ok) { bubble("error", data.detail || ("Error " + res.status)); scrollDown(); return; }
+      if (data.language) speak(data.language);
+      show(data.replies, true);
+      if (!hasSession) { hasSession = true; listen(); }
+    } catch (e) {
+      bubble("error", ui.error);
+      scrollDown();
+    }
+  }
+
+  function pushed(m) { if (m.id > cursor) show([m], true); }
+
+  async function poll() {
+    try {
+      const res = await fetch("/api/chat/messages?after=" + cursor, { credentials: "same-origin" });
+      if (res.ok) { const data = await res.json(); data.replies.forEach(pushed); }
+    } catch (e) { /* offline: try again later */ }
+  }
+
+  function listen() {
+    if (stream || pollTimer) return;
+    if (window.EventSource) {
+      stream = new EventSource("/api/chat/events?after=" + cursor);
+      stream.addEventListener("message", (ev) => pushed(JSON.parse(ev.data)));
+      stream.addEventListener("error", () => {
+        if (stream.readyState === EventSource.CLOSED) { stream = null; pollTimer = setInterval(poll, 4000); }
+      });
+    } else {
+      pollTimer = setInterval(poll, 4000);
+    }
+  }
+
+  function quiet() {
+    if (stream) { stream.close(); stream = null; }
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  async function restore() {
+    try {
+      const res = await fetch("/api/chat/history", { credentials: "same-origin" });
+      if (!res.ok) return;
+      const data = await res.json();
+      speak(data.language);
+      const msgs = data.messages;
+      // Only the options of the last message can still be answered.
+      msgs.forEach((m, i) => { render(m, i === msgs.length - 1 && m.role !== "user"); });
+      cursor = data.cursor;
+      scrollDown();
+      hasSession = true;
+      listen();
+    } catch (e) { /* first visit or offline */ }
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text: text }, text);
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
+  });
+  $("new").addEventListener("click", async () => {
+    quiet();
+    await fetch("/api/chat/session", { method: "DELETE", credentials: "same-origin" });
+    log.textContent = "";
+    cursor = 0;
+    hasSession = false;
+    input.focus();
+  });
+
+  speak(null);
+  restore();
+})();
