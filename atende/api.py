@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from ticket_core import InvalidValue
+
 if TYPE_CHECKING:
     from atende.runtime import Runtime
 
@@ -74,15 +76,18 @@ def router(runtime: Runtime) -> APIRouter:
         offset: int = Query(0, ge=0),
         _: str = Depends(agent),
     ) -> dict[str, Any]:
-        tickets = await asyncio.to_thread(
-            store.list_tickets,
-            status=status,
-            channel=channel,
-            category=category,
-            q=q,
-            limit=limit,
-            offset=offset,
-        )
+        try:
+            tickets = await asyncio.to_thread(
+                store.list_tickets,
+                status=status,
+                channel=channel,
+                category=category,
+                q=q,
+                limit=limit,
+                offset=offset,
+            )
+        except InvalidValue as exc:  # e.g. status=bogus: the client's mistake, named
+            raise HTTPException(status_code=400, detail=str(exc)) from None
         return {"tickets": [ticket_json(t) for t in tickets]}
 
     @r.get("/{ref}")

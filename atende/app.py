@@ -74,6 +74,39 @@ class _TooLarge(Exception):
     pass
 
 
+#: For responses that set no policy of their own (JSON, errors): load nothing, be framed by nobody.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+class SecurityHeaders:
+    """nosniff on every response, and a Content-Security-Policy on those that bring none (the web chat's
+    page sets its own, with the frame-ancestors its embedding allows)."""
+
+    def __init__(self, app: Any, skip_csp: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.skip_csp = skip_csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        add_csp = not scope.get("path", "").startswith(self.skip_csp) if self.skip_csp else True
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"same-origin"))
+                if add_csp and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -85,11 +118,15 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             if manage_runtime:
                 await runtime.stop()
 
+    docs = runtime.settings.api_docs
     app = FastAPI(
         title="Atende",
         version="0.1.0",
         lifespan=lifespan,
         description="Conversational intake bot for IT service desks",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -109,5 +146,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
         if m.router is not None:
             app.include_router(m.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    # Swagger UI needs inline script and styles: the default policy would blank it.
+    app.add_middleware(SecurityHeaders, skip_csp=("/docs",) if docs else ())
     app.state.runtime = runtime
     return app

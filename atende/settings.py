@@ -75,6 +75,9 @@ class Settings(BaseSettings):
         "stand-ins instead of the ML models (for development)",
     )
     log_level: str = Field("INFO", description="logging level")
+    api_docs: bool = Field(
+        False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
+    )
 
     @field_validator("default_language")
     @classmethod
