@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from connectors.base import ChannelError, Outbound
+from connectors.base import AttributedOutbound, ChannelError, Outbound
 from dialog.messages import Reply
 from dialog.ports import TicketEvent
 
@@ -60,7 +60,10 @@ class Notifier:
             await self._record(ticket, False, f"channel {ticket.channel} cannot push messages")
             return False
         try:
-            await outbound.send(ticket.conversation_key, replies, ticket.reference)
+            if author and isinstance(outbound, AttributedOutbound):
+                await outbound.send_from(ticket.conversation_key, replies, ticket.reference, author)
+            else:
+                await outbound.send(ticket.conversation_key, replies, ticket.reference)
         except ChannelError as exc:
             await self._record(ticket, False, str(exc), kind=kind)
             return False

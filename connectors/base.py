@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from dialog.messages import InboundMessage, Option, Reply
 
@@ -76,6 +76,14 @@ class Outbound(Protocol):
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         """Deliver replies; raise ChannelError when the provider refuses (after retries)."""
         ...
+
+
+@runtime_checkable
+class AttributedOutbound(Protocol):
+    """An Outbound that can show who wrote a push (the agent's display name next to the reply)."""
+
+    async def send_from(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None,
+                        author: str) -> None: ...
 
 
 @dataclass(slots=True)

@@ -183,3 +183,7 @@ class WebOutbound:
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         await self._chat.push(conversation_key, replies)
+
+    async def send_from(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None,
+                        author: str) -> None:
+        await self._chat.push(conversation_key, replies, author=author)

@@ -63,7 +63,15 @@
 
   // One entry of the log: a user's line, a bot reply, or a push (agent reply, status change, CSAT).
   function render(m, live) {
-    if (m.role === "user") { disablePast(); bubble("user", m.text, m.at); return; }
+    if (m.role === "user") {
+      if (m.option) {  // restored history: show which button was pressed
+        const picked = [...log.querySelectorAll(".options button")].filter((x) => x.dataset.option === m.option);
+        if (picked.length) picked[picked.length - 1].setAttribute("aria-pressed", "true");
+      }
+      disablePast();
+      bubble("user", m.text, m.at);
+      return;
+    }
     const li = bubble(m.author ? "bot msg--agent" : "bot", m.text, m.at);
     if (m.author) {
       const who = document.createElement("span");
