@@ -57,11 +57,12 @@ class WebChat:
                    message_id: str | None, locale: str | None, name: str | None,
                    identity_token: str | None) -> Answer:
         session = await self.session_for(named, cookie)
+        user = self._verify(identity_token) if identity_token else None  # before anything is stored
         new_cookie = None
         if session is None:
             session, new_cookie = await sessions.new_session(self.store)
-        if identity_token:
-            session = await self._verify(session, identity_token)
+        if user is not None:
+            session = await self._adopt(session, user)
         key = conversation_key(session.id)
         msg = InboundMessage(
             channel="web",
@@ -144,11 +145,14 @@ class WebChat:
                     return str(o.get("label", option))
         return option
 
-    async def _verify(self, session: WebSession, token: str) -> WebSession:
+    def _verify(self, token: str) -> sessions.VerifiedUser:
         secret = self.settings.identity_secret
         if secret is None:
             raise sessions.InvalidIdentity("identity tokens are not enabled (ATENDE_WEBCHAT_IDENTITY_SECRET)")
-        user = sessions.verify_identity(secret, token)
+        return sessions.verify_identity(secret, token)
+
+    async def _adopt(self, session: WebSession, user: sessions.VerifiedUser) -> WebSession:
+        """Bind the session to the verified user; a session never changes hands to another user."""
         known = session.identity
         if known.get("verified") and known.get("user_id") != user.user_id:
             raise sessions.InvalidIdentity("this conversation belongs to another user")

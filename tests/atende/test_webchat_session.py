@@ -114,3 +114,37 @@ def test_the_page_never_makes_up_a_session_id() -> None:
     assert scripts
     for js in scripts:
         assert "Math.random" not in js and "Date.now" not in js and "randomUUID" not in js
+
+
+async def test_history_returns_the_conversation_in_order_with_agent_names_and_times(
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str]
+) -> None:
+    ref = await chat.report("My laptop cannot connect to the VPN since this morning, error 809")
+    assert ref
+    r = await client.post(f"/api/tickets/{ref}/replies", json={"text": "Reinstalled it", "author": "Marta"},
+                          headers=agent_headers)
+    assert r.status_code == 201
+    got = (await chat.client.get("/api/chat/history")).json()  # the cookie alone is enough
+    assert got["session"] == chat.session and got["language"] == "en"
+    msgs = got["messages"]
+    assert msgs[0]["role"] == "user" and "VPN" in msgs[0]["text"]
+    assert [m["id"] for m in msgs] == sorted(m["id"] for m in msgs)
+    assert all(m["at"] for m in msgs)
+    picked = [m for m in msgs if m["role"] == "user" and m["option"]]
+    assert picked and all(not m["text"].startswith("[") for m in picked)  # the label the user saw
+    assert msgs[-1]["role"] == "push" and msgs[-1]["author"] == "Marta"
+    assert "Reinstalled it" in msgs[-1]["text"]
+    assert any(m["ticket"] == ref for m in msgs if m["role"] == "bot")
+    assert got["cursor"] == msgs[-1]["id"]
+
+
+async def test_a_first_visit_has_an_empty_history(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/chat/history")
+    assert r.status_code == 200 and r.json()["messages"] == []
+
+
+async def test_a_made_up_cookie_is_no_session(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    client.cookies.set(COOKIE, "x" * 43 + "." + "y" * 43)
+    assert (await client.get("/api/chat/messages")).status_code == 403
+    r = await client.post("/api/chat/messages", json={"text": "hello"})
+    assert r.status_code == 200 and not r.json()["session"].startswith("xxxx")  # a new session instead
