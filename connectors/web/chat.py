@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: While an event stream is idle it re-reads the store this often, for pushes written by another process.
 STORE_RECHECK_SECONDS = 2.0
+#: A stream ends after this long; EventSource reconnects by itself (Last-Event-ID), and a server that is
+#: shutting down never waits long on open streams.
+STREAM_SECONDS = 55.0
 
 
 def conversation_key(session: str) -> str:
@@ -108,10 +111,10 @@ class WebChat:
         wake = asyncio.Event()
         self._listeners.setdefault(key, set()).add(wake)
         loop = asyncio.get_running_loop()
-        last_sent = loop.time()
+        last_sent = started = loop.time()
         try:
             yield "retry: 2000\n\n"
-            while True:
+            while loop.time() - started < STREAM_SECONDS:
                 for entry in await self.store.pushed(key, cursor):
                     cursor = entry.id
                     yield sse(entry)
