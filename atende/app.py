@@ -107,6 +107,25 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class QuietPolls(logging.Filter):
+    """Drops the access-log line of each web-chat poll and event-stream connection (one every few
+    seconds per open page); everything else is logged as before."""
+
+    PATHS = ("/api/chat/messages", "/api/chat/events")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and args[1] == "GET":
+            return not str(args[2]).startswith(self.PATHS)
+        return True
+
+
+def quiet_polls() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QuietPolls) for f in access.filters):
+        access.addFilter(QuietPolls())
+
+
 def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +138,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
                 await runtime.stop()
 
     docs = runtime.settings.api_docs
+    quiet_polls()
     app = FastAPI(
         title="Atende",
         version="0.1.0",

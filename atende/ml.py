@@ -96,6 +96,12 @@ class ModelClassifier:
         )
 
 
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG when imported, so its debug lines reach an INFO log: give it the
+    level the rest of the process logs at (never below INFO)."""
+    logging.getLogger("bm25s").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+
+
 class SearchKnowledgeBase:
     """dialog.ports.KnowledgeBase over kb_search: hybrid search plus deflection statistics."""
 
@@ -114,6 +120,7 @@ class SearchKnowledgeBase:
         self._stats = kb_search.DeflectionStats(self._stats_path)
         self._kb = kb_search.KnowledgeBase.load(self._kb_dir, self._cache_dir, model_dir=self._model_dir,
                                                  dense=False)
+        quiet_bm25s()
         self.status = "bm25 ready"
 
     def warm_sync(self) -> None:
