@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from atende import api
+from atende import api, kb_pages
 from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
         return {"status": "ok", "models": runtime.model_status()}
 
     app.include_router(api.router(runtime))
+    app.include_router(kb_pages.router(runtime.settings.resolved_kb_dir))
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atende.adapters import slugify
+from atende.kb_pages import article_url
 from dialog.ports import ArticleSuggestion, Classification, Classifier, KnowledgeBase, Prediction
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ def quiet_bm25s() -> None:
 class SearchKnowledgeBase:
     """dialog.ports.KnowledgeBase over kb_search: hybrid search plus deflection statistics."""
 
-    def __init__(self, kb_dir: Path, cache_dir: Path, stats_path: Path, model_dir: str | None) -> None:
+    def __init__(self, kb_dir: Path, cache_dir: Path, stats_path: Path, model_dir: str | None,
+                 public_url: str | None = None) -> None:
+        self._public_url = public_url
         self._kb_dir = kb_dir
         self._cache_dir = cache_dir
         self._stats_path = stats_path
@@ -143,6 +146,7 @@ class SearchKnowledgeBase:
                 summary=h.summary,
                 score=float(h.score),
                 body=h.body,
+                url=article_url(self._public_url, h.language, h.article_id),
             )
             for h in hits
         ]

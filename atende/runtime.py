@@ -174,6 +174,7 @@ def build_runtime(
             settings.data_dir / "kb_cache",
             settings.data_dir / "deflection.db",
             settings.embedding_model,
+            settings.public_url,
         )
 
     engine_settings = EngineSettings(

@@ -47,12 +47,26 @@
     log.querySelectorAll(".options button:not(:disabled)").forEach((b) => { b.disabled = true; });
   }
 
+  // Text with its http(s) links made clickable; everything stays text nodes (no HTML is ever parsed).
+  function linkify(el, text) {
+    const parts = String(text).split(/(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) { if (part) el.appendChild(document.createTextNode(part)); return; }
+      const a = document.createElement("a");
+      a.href = part;
+      a.textContent = part;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      el.appendChild(a);
+    });
+  }
+
   function bubble(kind, text, at) {
     const li = document.createElement("li");
     li.className = "msg msg--" + kind;
     const p = document.createElement("p");
     p.className = "msg__text";
-    p.textContent = text;
+    linkify(p, text);
     li.appendChild(p);
     li.appendChild(clock(at));
     log.appendChild(li);
