@@ -154,6 +154,8 @@ async def test_a_spanish_report_in_the_browser(
         page = await context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        requests: list[str] = []
+        page.on("request", lambda req: requests.append(f"{req.method} {req.url}"))
         await page.goto(base + "/")
         ticket = await converse(page, width)
         layout = await check_layout(page, width)
@@ -182,6 +184,8 @@ async def test_a_spanish_report_in_the_browser(
         await agent.wait_for(timeout=1_500)  # pushed by server-sent events: polling would take 4 s
         assert await agent.locator(".msg__author").text_content() == "Marta Gómez"
         assert "Hemos cambiado el tóner. ¿Puedes probar ahora?" in (await agent.text_content() or "")
+        assert any("/api/chat/events" in r for r in requests)
+        assert not [r for r in requests if r.startswith("GET ") and "/api/chat/messages" in r]  # no polling
         await check_layout(page, width)
         await page.screenshot(path=str(shots / f"chat-es-{width}-agent.png"))
 

@@ -182,6 +182,7 @@
       const res = await fetch("/api/chat/history", { credentials: "same-origin" });
       if (!res.ok) return;
       const data = await res.json();
+      if (!data.session) return;  // a first visit: the first message opens the session
       speak(data.language);
       const msgs = data.messages;
       // Only the options of the last message can still be answered.
