@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
+from connectors.markdown import to_plain
 from dialog.messages import InboundMessage, Option, Reply
 
 if TYPE_CHECKING:
@@ -109,10 +110,12 @@ def numbered_options(options: Sequence[Option]) -> str:
 
 
 def render_plain(reply: Reply) -> str:
-    """A reply as plain text with its options as a numbered list (written once, for every text channel)."""
+    """A reply as plain text with its options as a numbered list (written once, for every text channel).
+    A knowledge-base article (Markdown) loses its markup but keeps its steps and links."""
+    text = to_plain(reply.text) if reply.kind == "article" else reply.text
     if not reply.options:
-        return reply.text
-    return f"{reply.text}\n{numbered_options(reply.options)}"
+        return text
+    return f"{text}\n{numbered_options(reply.options)}"
 
 
 def resolve_numbered_answer(text: str, options: Sequence[Option]) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import ConnectorContext, IntakeResult
+from connectors.markdown import to_html
 from connectors.web import sessions
 from connectors.web.settings import WebChatSettings
 from connectors.web.store import ChatEntry, WebChatStore, WebSession
@@ -77,7 +78,7 @@ class WebChat:
             locale_hint=locale,
         )
         result = await self._ask(msg)
-        replies = [r.to_json() for r in result.replies]
+        replies = [reply_json(r) for r in result.replies]
         if not result.duplicate:
             shown = text if option is None else await self._option_label(key, option)
             await self.store.append(key, "user", [{"text": shown or "", "options": [], "ticket": None}],
@@ -135,7 +136,7 @@ class WebChat:
 
     # --- pushes (the channel's Outbound) ----------------------------------------------------------------
     async def push(self, key: str, replies: Sequence[Reply], author: str | None = None) -> None:
-        await self.store.append(key, "push", [r.to_json() for r in replies], author=author)
+        await self.store.append(key, "push", [reply_json(r) for r in replies], author=author)
         for wake in self._listeners.get(key, ()):
             wake.set()
 
@@ -172,6 +173,14 @@ class WebChat:
             return Identity(channel="web", native_id=f"user:{ident['user_id']}",
                             display_name=ident.get("name") or name, email=ident.get("email"))
         return Identity(channel="web", native_id=session.id, display_name=name)
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The contract's reply JSON; a knowledge-base article also carries its rendering as safe HTML."""
+    data = reply.to_json()
+    if reply.kind == "article":
+        data["html"] = to_html(reply.text)
+    return data
 
 
 def sse(entry: ChatEntry) -> str:

@@ -87,6 +87,13 @@
       return;
     }
     const li = bubble(m.author ? "bot msg--agent" : "bot", m.text, m.at);
+    if (m.html) {  // a knowledge-base article: HTML rendered by the server from Markdown, raw HTML off
+      const body = document.createElement("div");
+      body.className = "msg__body";
+      body.innerHTML = m.html;
+      body.querySelectorAll("a").forEach((a) => { a.target = "_blank"; a.rel = "noopener noreferrer"; });
+      li.replaceChild(body, li.querySelector(".msg__text"));
+    }
     if (m.author) {
       const who = document.createElement("span");
       who.className = "msg__author";

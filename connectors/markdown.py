@@ -1,0 +1,39 @@
+"""Knowledge-base answers arrive as Markdown (replies of kind "article"); each channel renders them.
+
+HTML (the web chat) comes from markdown-it-py with raw HTML turned off, so nothing an article says can
+become markup of its own and link targets pass markdown-it's URL validation. Plain text (SMS, WhatsApp,
+e-mail, Telegram) and Slack mrkdwn are small rewrites of the few constructs articles use: headings, bold,
+italics, code, links and lists.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"\*\*([^*\n]+)\*\*|__([^_\n]+)__")
+_ITALIC = re.compile(r"(?<![\w*])[_*]([^_*\n]+)[_*](?![\w*])")
+_CODE = re.compile(r"`([^`\n]+)`")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def to_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": False}).render(text))
+
+
+def to_plain(text: str) -> str:
+    text = _HEADING.sub(lambda m: m.group(1).upper() if len(m.group(1)) < 60 else m.group(1), text)
+    text = _LINK.sub(lambda m: f"{m.group(1)}: {m.group(2)}", text)
+    text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _ITALIC.sub(r"\1", text)
+    return _CODE.sub(r"\1", text)
+
+
+def to_mrkdwn(escaped: str) -> str:
+    """Slack mrkdwn from Markdown whose &, < and > are already escaped for Slack."""
+    text = _HEADING.sub(r"*\1*", escaped)
+    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
+    return re.sub(r"(?<![\w*])_([^_\n]+)_(?![\w*])", r"_\1_", text)

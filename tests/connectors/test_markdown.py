@@ -1,0 +1,48 @@
+"""Knowledge-base articles rendered per channel: safe HTML for the web, plain text, Slack mrkdwn."""
+
+from __future__ import annotations
+
+from connectors.base import render_plain
+from connectors.markdown import to_html, to_mrkdwn, to_plain
+from connectors.slack.render import escape
+from connectors.slack.render import render as slack_render
+from dialog.messages import Reply
+
+ARTICLE = """This article may solve it right away:
+
+**Printer shows offline**
+
+## On the printer
+1. Turn it **off** and on.
+2. Clear the queue: `Settings > Printers`.
+
+[Open the article](https://desk.example.test/kb/en/printer)
+
+_Other articles that may help:_
+- [Add a printer](https://desk.example.test/kb/en/printer-add)
+"""
+
+
+def test_html_has_lists_bold_code_links_and_no_raw_html() -> None:
+    html = to_html(ARTICLE + "\n<script>alert(1)</script> [x](javascript:alert(2))")
+    assert "<ol>" in html and "<strong>off</strong>" in html and "<code>Settings &gt; Printers</code>" in html
+    assert '<a href="https://desk.example.test/kb/en/printer-add">Add a printer</a>' in html
+    assert "<script>" not in html and 'href="javascript:' not in html
+
+
+def test_plain_text_keeps_steps_and_links() -> None:
+    plain = to_plain(ARTICLE)
+    assert "**" not in plain and "`" not in plain and "](" not in plain
+    assert "1. Turn it off and on." in plain and "ON THE PRINTER" in plain
+    assert "Open the article: https://desk.example.test/kb/en/printer" in plain
+    assert "Other articles that may help:" in plain
+    assert render_plain(Reply(ARTICLE, kind="article")) == plain
+    assert render_plain(Reply("**literal**")) == "**literal**"  # only articles are Markdown
+
+
+def test_slack_gets_mrkdwn() -> None:
+    text = to_mrkdwn(escape(ARTICLE))
+    assert "*Printer shows offline*" in text
+    assert "<https://desk.example.test/kb/en/printer|Open the article>" in text
+    blocks = slack_render([Reply(ARTICLE, kind="article")])[0]["blocks"]
+    assert "*On the printer*" in blocks[0]["text"]["text"]
