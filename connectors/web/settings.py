@@ -30,8 +30,6 @@ class WebChatSettings(MappingSettings):
     identity_secret: str | None = Field(
         None, min_length=32,
         description="HMAC-SHA256 key shared with the host page that signs identity tokens")
-    ask_contact: bool = Field(
-        True, description="ask anonymous users for name and e-mail before filing (false: anonymous reports)")
     sse_ping_seconds: float = Field(15.0, gt=0, le=300, description="keep-alive interval of the event stream")
 
     @field_validator("allowed_origins")
@@ -48,7 +46,7 @@ class WebChatSettings(MappingSettings):
         return tuple(o.rstrip("/") for o in self.allowed_origins.replace(",", " ").split())
 
 
-_FIELDS = ("allowed_origins", "identity_secret", "ask_contact", "sse_ping_seconds")
+_FIELDS = ("allowed_origins", "identity_secret", "sse_ping_seconds")
 
 
 def load_settings(env: Mapping[str, str]) -> WebChatSettings:
