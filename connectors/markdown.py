@@ -37,3 +37,26 @@ def to_mrkdwn(escaped: str) -> str:
     text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
     text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
     return re.sub(r"(?<![\w*])_([^_\n]+)_(?![\w*])", r"_\1_", text)
+
+
+def to_plain_within(text: str, limit: int) -> str:
+    """Plain text of one message of at most ``limit`` characters: the steps as far as they fit, then the
+    article's link (the first line with an http(s) URL) so the rest can still be read."""
+    plain = to_plain(text)
+    if len(plain) <= limit:
+        return plain
+    link = next((line for line in plain.splitlines() if "http://" in line or "https://" in line), "")
+    room = limit - len(link) - 3
+    head = plain[:room]
+    cut = head.rfind("\n")
+    head = head[:cut] if cut > room // 2 else head
+    return f"{head.rstrip()}\n…\n{link}".rstrip()[:limit]
+
+
+def summary(text: str) -> str:
+    """What a voice channel reads: the article's title and its first plain paragraph (no steps)."""
+    blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
+    title = next((b for b in blocks if b.startswith("**") and b.endswith("**")), "")
+    after = blocks[blocks.index(title) + 1:] if title else blocks
+    first = next((b for b in after if not b.startswith(("#", "-", "*", "1.", "[", "_"))), "")
+    return to_plain(" ".join(p for p in (title, first) if p))

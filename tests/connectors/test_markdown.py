@@ -46,3 +46,26 @@ def test_slack_gets_mrkdwn() -> None:
     assert "<https://desk.example.test/kb/en/printer|Open the article>" in text
     blocks = slack_render([Reply(ARTICLE, kind="article")])[0]["blocks"]
     assert "*On the printer*" in blocks[0]["text"]["text"]
+
+
+def test_sms_and_whatsapp_get_one_message_with_the_steps_that_fit_then_the_link() -> None:
+    from connectors.twilio.render import MAX_BODY, render_messages
+
+    long_steps = "\n".join(f"{i}. Step number {i} of a long procedure, with details." for i in range(1, 80))
+    article = ARTICLE.replace("2. Clear the queue", long_steps + "\n80. Clear the queue")
+    bodies = render_messages([Reply(article, kind="article")])
+    assert len(bodies) == 1 and len(bodies[0]) <= MAX_BODY
+    assert "1. Step number 1" in bodies[0]
+    assert bodies[0].endswith("Open the article: https://desk.example.test/kb/en/printer")
+    assert render_messages([Reply(ARTICLE, kind="article")]) == [to_plain(ARTICLE)]  # short: all of it
+
+
+def test_voice_reads_the_summary_only() -> None:
+    from connectors.twilio.render import reply_turn
+
+    intro = "Most printing problems come from the printer itself."
+    article = ARTICLE.replace("## On the printer", f"{intro}\n\n## On the printer")
+    replies = [Reply(article, kind="article"), Reply("Did this solve your problem?", kind="question")]
+    turn = reply_turn(replies, "en-US", lambda p: "/gather")
+    assert f"Printer shows offline {intro}" in turn.twiml
+    assert "Turn it" not in turn.twiml and "https://" not in turn.twiml
