@@ -74,7 +74,9 @@ class WebChat:
             sender=self._identity(session, name),
             text=text or "",
             option_id=option,
-            provider_message_id=message_id,
+            # A client's message id means something only inside its own conversation: scoped to the session,
+            # another user's "message_id": "1" can never return this conversation's replies.
+            provider_message_id=f"{session.id}:{message_id}" if message_id else None,
             locale_hint=locale,
         )
         result = await self._ask(msg)

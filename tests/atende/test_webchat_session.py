@@ -148,3 +148,16 @@ async def test_a_made_up_cookie_is_no_session(client: httpx.AsyncClient, runtime
     assert (await client.get("/api/chat/messages")).status_code == 403
     r = await client.post("/api/chat/messages", json={"text": "hello"})
     assert r.status_code == 200 and not r.json()["session"].startswith("xxxx")  # a new session instead
+
+
+async def test_a_message_id_reused_by_another_user_never_returns_the_first_users_replies(
+    chat: Chat, other_chat: Chat
+) -> None:
+    """Issue 8 (high): V asks "status" with message_id 1, then A sends "hi" with message_id 1."""
+    ref = await chat.report("No puedo entrar en el correo, dice que la contraseña es incorrecta")
+    assert ref
+    victim = await chat.say("status", message_id="1")
+    assert any(ref in r["text"] for r in victim)
+    mine = await other_chat.say("hi", message_id="1")
+    assert mine and all(ref not in r["text"] for r in mine)
+    assert mine != victim
