@@ -62,6 +62,8 @@ class WebChat:
                    identity_token: str | None) -> Answer:
         session = await self.session_for(named, cookie)
         user = self._verify(identity_token) if identity_token else None  # before anything is stored
+        if user is None and self.needs_contact(session):
+            raise ContactRequired()
         new_cookie = None
         if session is None:
             session, new_cookie = await sessions.new_session(self.store)
@@ -88,11 +90,35 @@ class WebChat:
             await self.store.append(key, "bot", replies)
         return Answer(session, new_cookie, replies, await self.store.language(key))
 
+    async def contact(self, named: str | None, cookie: str | None, name: str,
+                      email: str | None) -> tuple[WebSession, str | None]:
+        """Contact details typed by an anonymous user: kept as unverified. They name the requester for the
+        agents, and are never used to link identities or to show any other ticket."""
+        session = await self.session_for(named, cookie)
+        new_cookie = None
+        if session is None:
+            session, new_cookie = await sessions.new_session(self.store)
+        if session.identity.get("verified"):
+            raise sessions.InvalidIdentity("this conversation's user is already verified")
+        identity = {"verified": False, "name": name.strip()[:200] or None,
+                    "email": email.strip().lower()[:320] if email else None}
+        await self.store.set_identity(session.id, identity)
+        return WebSession(session.id, session.secret_digest, session.created_at, session.acked,
+                          identity), new_cookie
+
+    def needs_contact(self, session: WebSession | None) -> bool:
+        """Whether a report must wait for contact details (ATENDE_WEBCHAT_ASK_CONTACT=required)."""
+        if self.settings.ask_contact != "required":
+            return False
+        return session is None or not (session.identity.get("verified") or session.identity.get("name"))
+
     async def history(self, session: WebSession) -> dict[str, Any]:
         key = conversation_key(session.id)
         entries = await self.store.history(key)
         return {
             "session": session.id,
+            "ask_contact": self.settings.ask_contact,
+            "contact": contact_json(session),
             "language": await self.store.language(key),
             "messages": [e.to_json() for e in entries],
             "cursor": entries[-1].id if entries else 0,
@@ -174,7 +200,22 @@ class WebChat:
             # A verified user is the same requester in every session, and their e-mail links channels.
             return Identity(channel="web", native_id=f"user:{ident['user_id']}",
                             display_name=ident.get("name") or name, email=ident.get("email"))
+        if ident.get("name") or ident.get("email"):
+            # Typed, not proven: shown to agents as such, never put in ``email`` (which links identities).
+            label = " · ".join(p for p in (ident.get("name"), ident.get("email")) if p)
+            return Identity(channel="web", native_id=session.id, display_name=f"{label} (unverified)"[:200])
         return Identity(channel="web", native_id=session.id, display_name=name)
+
+
+class ContactRequired(Exception):
+    """ATENDE_WEBCHAT_ASK_CONTACT=required and the user has given no name yet."""
+
+
+def contact_json(session: WebSession) -> dict[str, Any] | None:
+    ident = session.identity
+    if not ident:
+        return None
+    return {"name": ident.get("name"), "email": ident.get("email"), "verified": bool(ident.get("verified"))}
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:

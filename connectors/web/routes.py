@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
 from connectors.web import sessions
-from connectors.web.chat import WebChat
+from connectors.web.chat import ContactRequired, WebChat, contact_json
 from connectors.web.store import WebSession
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +36,12 @@ class ChatIn(BaseModel):
         return self
 
 
+class ContactIn(BaseModel):
+    session: str | None = Field(None, pattern=SESSION_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 def page_csp(origins: tuple[str, ...]) -> str:
     ancestors = " ".join(("'self'", *origins))
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -46,6 +52,10 @@ def page_csp(origins: tuple[str, ...]) -> str:
 def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
     r = APIRouter()
     csp = page_csp(chat.settings.origins)
+
+    def set_session_cookie(response: Response, value: str) -> None:
+        response.set_cookie(sessions.COOKIE, value, httponly=True, samesite="lax", secure=secure_cookie,
+                            path="/", max_age=180 * 24 * 3600)
 
     async def owner(session: str | None, cookie: str | None) -> WebSession:
         try:
@@ -79,11 +89,27 @@ def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
             raise HTTPException(status_code=403, detail=FORBIDDEN) from None
         except sessions.InvalidIdentity as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
+        except ContactRequired:
+            raise HTTPException(status_code=428, detail="name first: POST /api/chat/contact") from None
         response = JSONResponse({"session": answer.session.id, "replies": answer.replies,
                                  "language": answer.language})
         if answer.cookie is not None:
-            response.set_cookie(sessions.COOKIE, answer.cookie, httponly=True, samesite="lax",
-                                secure=secure_cookie, path="/", max_age=180 * 24 * 3600)
+            set_session_cookie(response, answer.cookie)
+        return response
+
+    @r.post("/api/chat/contact", tags=["web chat"])
+    async def contact(body: ContactIn, atende_session: str | None = Cookie(None)) -> JSONResponse:
+        """Name and e-mail typed by an anonymous user, stored as unverified (never used to link or to
+        show other tickets)."""
+        try:
+            session, cookie = await chat.contact(body.session, atende_session, body.name, body.email)
+        except sessions.Forbidden:
+            raise HTTPException(status_code=403, detail=FORBIDDEN) from None
+        except sessions.InvalidIdentity as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        response = JSONResponse({"session": session.id, "contact": contact_json(session)})
+        if cookie is not None:
+            set_session_cookie(response, cookie)
         return response
 
     @r.get("/api/chat/messages", tags=["web chat"])
@@ -100,7 +126,8 @@ def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
         """The conversation as the page shows it, oldest first (user messages, replies, agent pushes).
         A first visit (no session named, no cookie) gets an empty history."""
         if session is None and atende_session is None:
-            return {"session": None, "language": None, "messages": [], "cursor": 0}
+            return {"session": None, "ask_contact": chat.settings.ask_contact, "contact": None,
+                    "language": None, "messages": [], "cursor": 0}
         return await chat.history(await owner(session, atende_session))
 
     @r.get("/api/chat/events", tags=["web chat"])

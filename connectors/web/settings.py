@@ -9,6 +9,7 @@ address.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -30,6 +31,9 @@ class WebChatSettings(MappingSettings):
     identity_secret: str | None = Field(
         None, min_length=32,
         description="HMAC-SHA256 key shared with the host page that signs identity tokens")
+    ask_contact: Literal["optional", "required", "off"] = Field(
+        "optional", description="ask anonymous users for name and e-mail before they report: optional "
+        "(skippable), required (no report without them) or off")
     sse_ping_seconds: float = Field(15.0, gt=0, le=300, description="keep-alive interval of the event stream")
 
     @field_validator("allowed_origins")
@@ -46,7 +50,7 @@ class WebChatSettings(MappingSettings):
         return tuple(o.rstrip("/") for o in self.allowed_origins.replace(",", " ").split())
 
 
-_FIELDS = ("allowed_origins", "identity_secret", "sse_ping_seconds")
+_FIELDS = ("allowed_origins", "identity_secret", "ask_contact", "sse_ping_seconds")
 
 
 def load_settings(env: Mapping[str, str]) -> WebChatSettings:

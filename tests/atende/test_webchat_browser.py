@@ -157,7 +157,12 @@ async def test_a_spanish_report_in_the_browser(
         requests: list[str] = []
         page.on("request", lambda req: requests.append(f"{req.method} {req.url}"))
         await page.goto(base + "/")
+        await page.locator("#contact").wait_for()  # anonymous: name and e-mail offered, skippable
+        assert await page.locator("#contact-name-label").text_content() == "Nombre"
+        await check_layout(page, width)
+        await page.screenshot(path=str(shots / f"chat-es-{width}-contact.png"))
         ticket = await converse(page, width)
+        assert await page.locator("#contact").is_hidden()  # writing skipped it
         layout = await check_layout(page, width)
         assert layout["lang"] == "es" and layout["subtitle"] == "Centro de soporte TI"
         assert await page.get_attribute("#text", "placeholder") == "Describe tu problema"

@@ -102,3 +102,51 @@ async def test_a_session_cannot_switch_to_another_verified_user(verified_app: tu
 def test_claims_are_normalised() -> None:
     user = verify_identity(SECRET, token())
     assert user.user_id == "u-1" and user.email == "alice@corp.test" and user.name == "Alice Prado"
+
+
+async def test_typed_contact_details_are_unverified_and_never_link(
+    verified_app: tuple[Any, Runtime]
+) -> None:
+    app, rt = verified_app
+    async with browser(app) as alice:  # the real Alice, verified by her intranet
+        ref = await report(alice, "My laptop cannot connect to the VPN since this morning", token())
+    assert ref
+    async with browser(app) as mallory:  # types Alice's address without proving it
+        r = await mallory.post("/api/chat/contact", json={"name": "Alice Prado", "email": "alice@corp.test"})
+        assert r.status_code == 200 and r.json()["contact"] == {
+            "name": "Alice Prado", "email": "alice@corp.test", "verified": False}
+        history = (await mallory.get("/api/chat/history")).json()
+        assert history["contact"]["verified"] is False
+        r = await mallory.post("/api/chat/messages", json={"text": "status"})
+        assert ref not in " ".join(x["text"] for x in r.json()["replies"])
+        theirs = await report(mallory, "The printer on floor 2 prints blank pages")
+    assert theirs
+    ticket = rt.tickets.get(theirs)
+    assert ticket is not None
+    requester = to_dict(ticket.requester)
+    assert requester.get("email") in (None, "")  # never stored as the requester's (linking) e-mail
+    assert "alice@corp.test (unverified)" in str(requester)
+    assert to_dict(rt.tickets.get(ref).requester)["id"] != requester["id"]  # type: ignore[union-attr]
+
+
+async def test_contact_can_be_required_before_reporting(settings_factory: Any) -> None:
+    rt = build_runtime(settings_factory(), env={"ATENDE_WEBCHAT_ASK_CONTACT": "required"})
+    app = create_app(rt)
+    try:
+        async with app.router.lifespan_context(app), browser(app) as c:
+            assert (await c.get("/api/chat/history")).json()["ask_contact"] == "required"
+            r = await c.post("/api/chat/messages", json={"text": "hello"})
+            assert r.status_code == 428
+            bad = await c.post("/api/chat/contact", json={"name": "Ana", "email": "nope"})
+            assert bad.status_code == 422
+            assert (await c.post("/api/chat/contact", json={"name": "Ana"})).status_code == 200
+            assert (await c.post("/api/chat/messages", json={"text": "hello"})).status_code == 200
+    finally:
+        rt.close()
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    from atende.api import to_json
+
+    data: dict[str, Any] = to_json(obj)
+    return data

@@ -8,13 +8,19 @@
   const UI = {
     es: { send: "Enviar", error: "Error de red, inténtalo de nuevo.", subtitle: "Centro de soporte TI",
           placeholder: "Describe tu problema", label: "Mensaje", fresh: "Nueva conversación",
-          log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú" },
+          log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú",
+          intro: "Para que el centro de soporte sepa quién eres:", name: "Nombre", email: "Correo electrónico",
+          save: "Continuar", skip: "Omitir" },
     pt: { send: "Enviar", error: "Erro de rede, tente novamente.", subtitle: "Central de suporte de TI",
           placeholder: "Descreva seu problema", label: "Mensagem", fresh: "Nova conversa",
-          log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você" },
+          log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você",
+          intro: "Para que a central de suporte saiba quem é você:", name: "Nome", email: "E-mail",
+          save: "Continuar", skip: "Pular" },
     en: { send: "Send", error: "Network error, please try again.", subtitle: "IT service desk",
           placeholder: "Describe your problem", label: "Message", fresh: "New conversation",
-          log: "Conversation", agent: "Agent", bot: "Assistant", you: "You" },
+          log: "Conversation", agent: "Agent", bot: "Assistant", you: "You",
+          intro: "So that the service desk knows who you are:", name: "Name", email: "E-mail",
+          save: "Continue", skip: "Skip" },
   };
   const params = new URLSearchParams(location.search);
   if (params.get("embed")) document.body.classList.add("embed");
@@ -32,7 +38,33 @@
     $("text-label").textContent = ui.label;
     input.placeholder = ui.placeholder;
     log.setAttribute("aria-label", ui.log);
+    $("contact-intro").textContent = ui.intro;
+    $("contact-name-label").textContent = ui.name;
+    $("contact-email-label").textContent = ui.email;
+    $("contact-save").textContent = ui.save;
+    $("contact-skip").textContent = ui.skip;
   }
+
+  // Anonymous users may say who they are (kept as unverified); a signed identity makes this unnecessary.
+  function offerContact(mode, known) {
+    // Only before the conversation starts: never pushes a running conversation down.
+    if (identity || mode === "off" || known || log.childElementCount) return;
+    $("contact").hidden = false;
+    $("contact-skip").hidden = mode === "required";
+  }
+  $("contact").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = { name: $("contact-name").value.trim() };
+    const email = $("contact-email").value.trim();
+    if (email) body.email = email;
+    const res = await fetch("/api/chat/contact", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    if (res.ok) { $("contact").hidden = true; input.focus(); }
+    else { const data = await res.json(); bubble("error", data.detail || ("Error " + res.status)); }
+  });
+  $("contact-skip").addEventListener("click", () => { $("contact").hidden = true; input.focus(); });
 
   function clock(iso) {
     const t = document.createElement("time");
@@ -136,6 +168,7 @@
   }
 
   async function send(body, shown) {
+    if (!$("contact-skip").hidden) $("contact").hidden = true;  // writing is skipping (where allowed)
     disablePast();
     bubble("user", shown);
     scrollDown();
@@ -189,6 +222,7 @@
       const res = await fetch("/api/chat/history", { credentials: "same-origin" });
       if (!res.ok) return;
       const data = await res.json();
+      if (!data.messages.length) offerContact(data.ask_contact, data.contact);
       if (!data.session) return;  // a first visit: the first message opens the session
       speak(data.language);
       const msgs = data.messages;
@@ -217,6 +251,7 @@
     log.textContent = "";
     cursor = 0;
     hasSession = false;
+    await restore();  // offers the contact form again
     input.focus();
   });
 
