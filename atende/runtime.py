@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +28,9 @@ from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
 from atende.webstore import SqlWebChatStore
-from connectors.base import ConnectorContext, Mounted, Outbound
+from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
+from dialog.messages import Reply
 from ticket_core import TicketError, TicketPolicy, TicketStore
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,13 @@ def build_runtime(
         kb=kb,
     )
     outbounds: dict[str, Outbound] = {}
+
+    async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:
+        outbound = notifier.outbounds.get(channel)
+        if outbound is None:
+            raise ChannelError(f"channel {channel} is not configured", retryable=False)
+        await outbound.send(conversation_key, replies)
+
     channel_env = dict(env) if env is not None else connector_env()
     ctx = ConnectorContext(
         intake=intake,
@@ -215,6 +223,7 @@ def build_runtime(
         public_url=settings.public_url,
         max_attachment_bytes=settings.max_attachment_bytes,
         web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
+        deliver=deliver,
     )
     # The web chat is part of the product (the page at /); the other channels only when asked for.
     for name in CONNECTORS if connectors else CONNECTORS[:1]:

@@ -174,3 +174,6 @@ class ConnectorContext:
     public_url: str | None  # ATENDE_PUBLIC_URL, the base URL providers call (signature checks)
     max_attachment_bytes: int = 10 * 1024 * 1024
     web_store: WebChatStore | None = None  # sessions and chat log of the web chat (connectors.web)
+    #: Deliver on another channel: ``(channel, conversation_key, replies)``; raises ChannelError when that
+    #: channel is not configured (the web chat mails its one-time codes through it).
+    deliver: Callable[[str, str, Sequence[Reply]], Awaitable[None]] | None = None

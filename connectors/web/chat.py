@@ -9,12 +9,14 @@ acknowledges them.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import ConnectorContext, IntakeResult
+from connectors.base import ChannelError, ConnectorContext, IntakeResult
 from connectors.markdown import to_html
 from connectors.web import sessions
 from connectors.web.settings import WebChatSettings
@@ -90,8 +92,8 @@ class WebChat:
             await self.store.append(key, "bot", replies)
         return Answer(session, new_cookie, replies, await self.store.language(key))
 
-    async def contact(self, named: str | None, cookie: str | None, name: str,
-                      email: str | None) -> tuple[WebSession, str | None]:
+    async def contact(self, named: str | None, cookie: str | None, name: str, email: str | None,
+                      language: str | None = None) -> tuple[WebSession, str | None]:
         """Contact details typed by an anonymous user: kept as unverified. They name the requester for the
         agents, and are never used to link identities or to show any other ticket."""
         session = await self.session_for(named, cookie)
@@ -100,11 +102,44 @@ class WebChat:
             session, new_cookie = await sessions.new_session(self.store)
         if session.identity.get("verified"):
             raise sessions.InvalidIdentity("this conversation's user is already verified")
-        identity = {"verified": False, "name": name.strip()[:200] or None,
-                    "email": email.strip().lower()[:320] if email else None}
+        identity: dict[str, Any] = {"verified": False, "name": name.strip()[:200] or None,
+                                    "email": email.strip().lower()[:320] if email else None,
+                                    "code_sends": session.identity.get("code_sends", 0)}
+        can_send = self.ctx.deliver is not None and identity["code_sends"] < sessions.CODE_MAX_SENDS
+        if identity["email"] and can_send and self.ctx.deliver is not None:
+            code, code_digest = sessions.new_code()
+            text = CODE_TEXT.get(language or "", CODE_TEXT["en"]).format(code=code)
+            try:
+                await self.ctx.deliver("email", f"email:{identity['email']}", [Reply(text, kind="notice")])
+            except ChannelError as exc:  # no e-mail channel, or the mail could not go: stays unverified
+                log.info("no one-time code sent for a web session: %s", exc)
+            else:
+                identity.update(code=code_digest, code_expires=time.time() + sessions.CODE_TTL_SECONDS,
+                                code_tries=0, code_sends=identity["code_sends"] + 1)
         await self.store.set_identity(session.id, identity)
         return WebSession(session.id, session.secret_digest, session.created_at, session.acked,
                           identity), new_cookie
+
+    async def verify(self, named: str | None, cookie: str | None, code: str) -> WebSession:
+        """The one-time code mailed to the typed address: right, in time and within the tries, it proves
+        the address, and the user becomes verified (linked by e-mail like any verified identity)."""
+        session = await self.session_for(named, cookie)
+        if session is None:
+            raise sessions.Forbidden("")
+        ident = dict(session.identity)
+        if not ident.get("code") or not ident.get("email"):
+            raise sessions.InvalidIdentity("no code was sent to this conversation")
+        spent = ident.get("code_tries", 0) >= sessions.CODE_MAX_TRIES
+        if spent or time.time() > ident.get("code_expires", 0):
+            raise sessions.InvalidIdentity("the code expired: ask for a new one")
+        if not hmac.compare_digest(ident["code"], sessions.digest(code.strip())):
+            ident["code_tries"] = ident.get("code_tries", 0) + 1
+            await self.store.set_identity(session.id, ident)
+            raise sessions.InvalidIdentity("wrong code")
+        verified = {"verified": True, "user_id": f"email:{ident['email']}", "name": ident.get("name"),
+                    "email": ident["email"], "via": "email_code"}
+        await self.store.set_identity(session.id, verified)
+        return WebSession(session.id, session.secret_digest, session.created_at, session.acked, verified)
 
     def needs_contact(self, session: WebSession | None) -> bool:
         """Whether a report must wait for contact details (ATENDE_WEBCHAT_ASK_CONTACT=required)."""
@@ -215,7 +250,18 @@ def contact_json(session: WebSession) -> dict[str, Any] | None:
     ident = session.identity
     if not ident:
         return None
-    return {"name": ident.get("name"), "email": ident.get("email"), "verified": bool(ident.get("verified"))}
+    return {"name": ident.get("name"), "email": ident.get("email"), "verified": bool(ident.get("verified")),
+            "code_sent": bool(ident.get("code"))}
+
+
+CODE_TEXT = {
+    "es": "Tu código de verificación de Atende es {code}. Caduca en 10 minutos. Si no lo pediste, ignora "
+          "este mensaje.",
+    "pt": "O seu código de verificação do Atende é {code}. Expira em 10 minutos. Se não o pediu, ignore "
+          "esta mensagem.",
+    "en": "Your Atende verification code is {code}. It expires in 10 minutes. If you did not ask for it, "
+          "ignore this message.",
+}
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:

@@ -36,8 +36,14 @@ class ChatIn(BaseModel):
         return self
 
 
+class VerifyIn(BaseModel):
+    session: str | None = Field(None, pattern=SESSION_PATTERN)
+    code: str = Field(pattern=r"^\s*\d{6}\s*$")
+
+
 class ContactIn(BaseModel):
     session: str | None = Field(None, pattern=SESSION_PATTERN)
+    locale: str | None = Field(None, max_length=35)
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -102,7 +108,9 @@ def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
         """Name and e-mail typed by an anonymous user, stored as unverified (never used to link or to
         show other tickets)."""
         try:
-            session, cookie = await chat.contact(body.session, atende_session, body.name, body.email)
+            language = (body.locale or "")[:2].lower() or None
+            session, cookie = await chat.contact(body.session, atende_session, body.name, body.email,
+                                                 language)
         except sessions.Forbidden:
             raise HTTPException(status_code=403, detail=FORBIDDEN) from None
         except sessions.InvalidIdentity as exc:
@@ -111,6 +119,17 @@ def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
         if cookie is not None:
             set_session_cookie(response, cookie)
         return response
+
+    @r.post("/api/chat/verify", tags=["web chat"])
+    async def verify(body: VerifyIn, atende_session: str | None = Cookie(None)) -> dict[str, Any]:
+        """The one-time code mailed by POST /api/chat/contact: proves the address (5 tries, 10 minutes)."""
+        try:
+            session = await chat.verify(body.session, atende_session, body.code)
+        except sessions.Forbidden:
+            raise HTTPException(status_code=403, detail=FORBIDDEN) from None
+        except sessions.InvalidIdentity as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        return {"session": session.id, "contact": contact_json(session)}
 
     @r.get("/api/chat/messages", tags=["web chat"])
     async def pending(session: str | None = Query(None, pattern=SESSION_PATTERN),

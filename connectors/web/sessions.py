@@ -78,6 +78,17 @@ async def authenticate(store: WebChatStore, named: str | None, cookie: str | Non
     return session
 
 
+CODE_TTL_SECONDS = 600
+CODE_MAX_TRIES = 5
+CODE_MAX_SENDS = 3  # per session: the desk's mailer is not a way to mail strangers
+
+
+def new_code() -> tuple[str, str]:
+    """A six-digit one-time code and the digest kept of it."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    return code, digest(code)
+
+
 @dataclass(frozen=True, slots=True)
 class VerifiedUser:
     user_id: str

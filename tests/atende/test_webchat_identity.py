@@ -114,7 +114,7 @@ async def test_typed_contact_details_are_unverified_and_never_link(
     async with browser(app) as mallory:  # types Alice's address without proving it
         r = await mallory.post("/api/chat/contact", json={"name": "Alice Prado", "email": "alice@corp.test"})
         assert r.status_code == 200 and r.json()["contact"] == {
-            "name": "Alice Prado", "email": "alice@corp.test", "verified": False}
+            "name": "Alice Prado", "email": "alice@corp.test", "verified": False, "code_sent": False}
         history = (await mallory.get("/api/chat/history")).json()
         assert history["contact"]["verified"] is False
         r = await mallory.post("/api/chat/messages", json={"text": "status"})

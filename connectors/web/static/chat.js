@@ -10,17 +10,17 @@
           placeholder: "Describe tu problema", label: "Mensaje", fresh: "Nueva conversación",
           log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú",
           intro: "Para que el centro de soporte sepa quién eres:", name: "Nombre", email: "Correo electrónico",
-          save: "Continuar", skip: "Omitir" },
+          save: "Continuar", skip: "Omitir", code: "Código que enviamos a tu correo", verify: "Verificar" },
     pt: { send: "Enviar", error: "Erro de rede, tente novamente.", subtitle: "Central de suporte de TI",
           placeholder: "Descreva seu problema", label: "Mensagem", fresh: "Nova conversa",
           log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você",
           intro: "Para que a central de suporte saiba quem é você:", name: "Nome", email: "E-mail",
-          save: "Continuar", skip: "Pular" },
+          save: "Continuar", skip: "Pular", code: "Código que enviamos ao seu e-mail", verify: "Verificar" },
     en: { send: "Send", error: "Network error, please try again.", subtitle: "IT service desk",
           placeholder: "Describe your problem", label: "Message", fresh: "New conversation",
           log: "Conversation", agent: "Agent", bot: "Assistant", you: "You",
           intro: "So that the service desk knows who you are:", name: "Name", email: "E-mail",
-          save: "Continue", skip: "Skip" },
+          save: "Continue", skip: "Skip", code: "Code we sent to your e-mail", verify: "Verify" },
   };
   const params = new URLSearchParams(location.search);
   if (params.get("embed")) document.body.classList.add("embed");
@@ -43,6 +43,8 @@
     $("contact-email-label").textContent = ui.email;
     $("contact-save").textContent = ui.save;
     $("contact-skip").textContent = ui.skip;
+    $("verify-label").textContent = ui.code;
+    $("verify-save").textContent = ui.verify;
   }
 
   // Anonymous users may say who they are (kept as unverified); a signed identity makes this unnecessary.
@@ -57,12 +59,27 @@
     const body = { name: $("contact-name").value.trim() };
     const email = $("contact-email").value.trim();
     if (email) body.email = email;
+    body.locale = document.documentElement.lang;
     const res = await fetch("/api/chat/contact", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     });
-    if (res.ok) { $("contact").hidden = true; input.focus(); }
-    else { const data = await res.json(); bubble("error", data.detail || ("Error " + res.status)); }
+    const data = await res.json();
+    if (!res.ok) { bubble("error", data.detail || ("Error " + res.status)); return; }
+    $("contact").hidden = true;
+    if (data.contact && data.contact.code_sent) { $("verify").hidden = false; $("verify-code").focus(); }
+    else input.focus();
+  });
+  // The one-time code mailed to the typed address: proving it makes the user a verified requester.
+  $("verify").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const res = await fetch("/api/chat/verify", {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code: $("verify-code").value.trim() }),
+    });
+    const data = await res.json();
+    if (res.ok) { $("verify").hidden = true; input.focus(); }
+    else { bubble("error", data.detail || ("Error " + res.status)); scrollDown(); }
   });
   $("contact-skip").addEventListener("click", () => { $("contact").hidden = true; input.focus(); });
 
