@@ -8,6 +8,7 @@ italics, code, links and lists.
 
 from __future__ import annotations
 
+import html as _html
 import re
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -60,3 +61,15 @@ def summary(text: str) -> str:
     after = blocks[blocks.index(title) + 1:] if title else blocks
     first = next((b for b in after if not b.startswith(("#", "-", "*", "1.", "[", "_"))), "")
     return to_plain(" ".join(p for p in (title, first) if p))
+
+
+def to_telegram_html(text: str) -> str:
+    """Telegram's HTML parse mode (b, i, code, a): everything else is escaped text; lists stay numbered
+    lines, headings become bold lines."""
+    out = _html.escape(text, quote=False)
+    out = _HEADING.sub(r"<b>\1</b>", out)
+    out = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>' if '"' not in m.group(2)
+                    else m.group(0), out)
+    out = _BOLD.sub(lambda m: f"<b>{m.group(1) or m.group(2)}</b>", out)
+    out = _ITALIC.sub(r"<i>\1</i>", out)
+    return _CODE.sub(r"<code>\1</code>", out)

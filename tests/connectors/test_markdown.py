@@ -69,3 +69,18 @@ def test_voice_reads_the_summary_only() -> None:
     turn = reply_turn(replies, "en-US", lambda p: "/gather")
     assert f"Printer shows offline {intro}" in turn.twiml
     assert "Turn it" not in turn.twiml and "https://" not in turn.twiml
+
+
+def test_telegram_gets_an_article_in_its_html_parse_mode_with_everything_else_escaped() -> None:
+    from connectors.telegram.render import render as telegram_render
+
+    hostile = ARTICLE + "\n<script>alert(1)</script> & [x](https://e.test/a\"onmouseover=1)"
+    params = telegram_render([Reply(hostile, kind="article")])
+    assert len(params) == 1 and params[0]["parse_mode"] == "HTML"
+    text = params[0]["text"]
+    assert "<b>Printer shows offline</b>" in text and "<b>On the printer</b>" in text
+    assert '<a href="https://desk.example.test/kb/en/printer">Open the article</a>' in text
+    assert "<code>Settings &gt; Printers</code>" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text and "onmouseover=1\">" not in text
+    plain = telegram_render([Reply("**not an article** <b>", kind="message")])
+    assert "parse_mode" not in plain[0]
