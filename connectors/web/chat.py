@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -45,6 +46,8 @@ class Answer:
 
 
 class WebChat:
+    """One instance per server: sessions, the chat log, pushes to open event streams, contact details."""
+
     def __init__(self, ctx: ConnectorContext, store: WebChatStore, settings: WebChatSettings) -> None:
         self.ctx = ctx
         self.store = store
@@ -273,8 +276,6 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 
 def sse(entry: ChatEntry) -> str:
-    import json
-
     return f"id: {entry.id}\nevent: message\ndata: {json.dumps(entry.to_json(), ensure_ascii=False)}\n\n"
 
 
