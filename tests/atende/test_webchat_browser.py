@@ -159,6 +159,14 @@ async def test_a_spanish_report_in_the_browser(
         await page.goto(base + "/")
         await page.locator("#contact").wait_for()  # anonymous: name and e-mail offered, skippable
         assert await page.locator("#contact-name-label").text_content() == "Nombre"
+        order = []
+        for _ in range(8):  # keyboard users reach everything in reading order
+            await page.keyboard.press("Tab")
+            order.append(await page.evaluate("() => document.activeElement.id"))
+        assert order == ["new", "contact-name", "contact-email", "contact-save", "contact-skip", "log",
+                         "text", "send"]
+        for control in ("#text", "#contact-name", "#contact-email"):  # every field has a visible label
+            assert await page.locator(control).evaluate("e => e.labels.length") == 1
         await check_layout(page, width)
         await page.screenshot(path=str(shots / f"chat-es-{width}-contact.png"))
         ticket = await converse(page, width)
