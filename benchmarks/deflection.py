@@ -46,7 +46,8 @@ async def converse(c: httpx.AsyncClient, text: str, accept: bool) -> tuple[str |
             if rep.get("html"):
                 m = re.search(r"\*\*(.+?)\*\*", rep["text"])
                 delivered = m.group(1) if m else "?"
-                links = len(re.findall(r"^- ", rep["text"], re.MULTILINE))
+                others = rep["text"].rsplit("\n\n_", 1)  # the "Other articles that may help" block
+                links = len(re.findall(r"^- ", others[1], re.MULTILINE)) if len(others) == 2 else 0
         opts = [o["id"] for rep in replies for o in rep["options"]]
         if any(rep["ticket"] for rep in replies):
             return delivered, links, False
