@@ -17,10 +17,11 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Request, Response
 
 from connectors.base import ConnectorContext, IntakeResult
+from connectors.markdown import to_plain_within
 from connectors.twilio import voice_texts as vt
 from connectors.twilio.messaging import TwilioMessaging, twiml
 from connectors.twilio.parse import MalformedPayload, caller, parse_voice, pick_language
-from connectors.twilio.render import Prompt, ask, language_menu, record_offer, reply_turn
+from connectors.twilio.render import MAX_BODY, Prompt, ask, language_menu, record_offer, reply_turn
 from connectors.twilio.webhook import SignedForm
 from dialog.messages import Attachment, InboundMessage, Reply
 
@@ -158,7 +159,18 @@ class TwilioVoice:
         if turn.prompt is not None:
             self._remember(str(msg.extras["call_sid"]), next_step, turn.prompt)
         self._sms_references(msg, turn.references, language, result.duplicate)
+        self._sms_articles(msg, result.replies, result.duplicate)
         return twiml(turn.twiml)
+
+    def _sms_articles(self, msg: InboundMessage, replies: list[Reply], duplicate: bool) -> None:
+        """A knowledge-base article is read out as its summary; its steps and link go by SMS (once)."""
+        phone = msg.sender.phone
+        if duplicate or not phone or not self.messaging.settings.twilio_sms_from:
+            return
+        for reply in replies:
+            if reply.kind == "article":
+                text = to_plain_within(reply.text, MAX_BODY)
+                self.messaging.work.spawn(self.messaging.send_sms(msg, phone, text))
 
     async def _voicemail(self, voicemail: InboundMessage, language: str) -> Response:
         """The recording joins the caller's report, then the report is filed for a person to listen to.
