@@ -95,7 +95,7 @@ def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
         language=draft.language,
         answers=dict(draft.answers),
         classification=classification,
-        transcript=[(line.direction, line.text, line.at) for line in draft.transcript],
+        transcript=[(line.direction, line.text, line.at, line.option) for line in draft.transcript],
         attachments=_attachments(draft.attachments),
         kb_article_id=draft.kb_article_id,
         status=status,

@@ -13,8 +13,10 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
+
+from ticket_core import InvalidValue
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -65,25 +67,17 @@ def router(runtime: Runtime) -> APIRouter:
     store = runtime.tickets
 
     @r.get("")
-    async def list_tickets(
-        status: str | None = None,
-        channel: str | None = None,
-        category: str | None = None,
-        q: str | None = Query(None, max_length=200),
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
-        _: str = Depends(agent),
-    ) -> dict[str, Any]:
-        tickets = await asyncio.to_thread(
-            store.list_tickets,
-            status=status,
-            channel=channel,
-            category=category,
-            q=q,
-            limit=limit,
-            offset=offset,
-        )
-        return {"tickets": [ticket_json(t) for t in tickets]}
+    async def list_tickets(request: Request, _: str = Depends(agent)) -> dict[str, Any]:
+        """Tickets, newest first, with the total that matches. Filters: status, channel, category, q,
+        needs_human, priority, assignee ("" for unassigned), type, language; sort: created_at or
+        resolution_due (prefix - for descending); limit, offset. Anything else is a 400 naming it."""
+        filters, page = list_query(request.query_params.multi_items())
+        try:
+            tickets = await asyncio.to_thread(lambda: store.list_tickets(**filters, **page))
+            total = await asyncio.to_thread(lambda: store.count_tickets(**filters))
+        except InvalidValue as exc:  # e.g. status=bogus: the client's mistake, named
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        return {"tickets": [ticket_json(t) for t in tickets], "total": total}
 
     @r.get("/{ref}")
     async def get_ticket(ref: str, _: str = Depends(agent)) -> dict[str, Any]:
@@ -93,6 +87,8 @@ def router(runtime: Runtime) -> APIRouter:
         events = await asyncio.to_thread(store.events, ref)
         data = ticket_json(ticket)
         data["events"] = to_json(events)
+        first = next((e for e in events if e.kind == "agent_reply"), None)
+        data["first_response_at"] = to_json(first.at) if first is not None else None
         return data
 
     @r.patch("/{ref}")
@@ -117,9 +113,61 @@ def router(runtime: Runtime) -> APIRouter:
         if ticket is None:
             raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
         delivered = await runtime.notifier.agent_reply(ticket, body.text, body.author or actor)
+        await asyncio.to_thread(picked_up, store, ticket, actor)
         return {"reference": ref, "delivered": delivered}
 
     return r
+
+
+def picked_up(store: Any, ticket: Any, actor: str) -> None:
+    """An agent's public reply is the first response when there was none: the ticket is picked up, so a
+    ``new`` one becomes ``open`` and it no longer needs a human's attention."""
+    changes: dict[str, Any] = {}
+    if ticket.needs_human:
+        changes["needs_human"] = False
+    if ticket.status == "new":
+        changes["status"] = "open"
+    if changes:
+        store.update(ticket.reference, actor, **changes)
+
+
+TEXT_FILTERS = ("status", "channel", "category", "priority", "assignee", "type", "language")
+SORTS = ("created_at", "-created_at", "resolution_due", "-resolution_due")
+
+
+def list_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The filters and paging of GET /api/tickets, or a 400 that names the unknown or bad parameter."""
+    filters: dict[str, Any] = {}
+    page: dict[str, Any] = {"limit": 100, "offset": 0, "sort": "-created_at"}
+    seen: set[str] = set()
+    for name, value in items:
+        if name in seen:
+            raise HTTPException(status_code=400, detail=f"{name}: given more than once")
+        seen.add(name)
+        if name in TEXT_FILTERS:
+            if len(value) > 200:
+                raise HTTPException(status_code=400, detail=f"{name}: too long")
+            filters[name] = value
+        elif name == "q":
+            if len(value) > 200:
+                raise HTTPException(status_code=400, detail="q: too long")
+            filters["q"] = value
+        elif name == "needs_human":
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise HTTPException(status_code=400, detail="needs_human: must be true or false")
+            filters["needs_human"] = value.lower() in ("true", "1")
+        elif name in ("limit", "offset"):
+            low, high = (1, 1000) if name == "limit" else (0, 10**9)
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise HTTPException(status_code=400, detail=f"{name}: must be an integer, {low} to {high}")
+            page[name] = int(value)
+        elif name == "sort":
+            if value not in SORTS:
+                raise HTTPException(status_code=400, detail=f"sort: must be one of {', '.join(SORTS)}")
+            page["sort"] = value
+        else:
+            raise HTTPException(status_code=400, detail=f"{name}: unknown filter")
+    return filters, page
 
 
 def ticket_json(ticket: Any) -> dict[str, Any]:

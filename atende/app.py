@@ -11,9 +11,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
-from atende import api, ops, webchat
+from atende import api, kb_pages, ops
 from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
 
@@ -117,6 +116,58 @@ class BodyReadTimeout:
         await self.app(scope, replay, send)
 
 
+#: For responses that set no policy of their own (JSON, errors): load nothing, be framed by nobody.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+class SecurityHeaders:
+    """nosniff on every response, and a Content-Security-Policy on those that bring none (the web chat's
+    page sets its own, with the frame-ancestors its embedding allows)."""
+
+    def __init__(self, app: Any, skip_csp: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.skip_csp = skip_csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        add_csp = not scope.get("path", "").startswith(self.skip_csp) if self.skip_csp else True
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"same-origin"))
+                if add_csp and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class QuietPolls(logging.Filter):
+    """Drops the access-log line of each web-chat poll and event-stream connection (one every few
+    seconds per open page); everything else is logged as before."""
+
+    PATHS = ("/api/chat/messages", "/api/chat/events")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and args[1] == "GET":
+            return not str(args[2]).startswith(self.PATHS)
+        return True
+
+
+def quiet_polls() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QuietPolls) for f in access.filters):
+        access.addFilter(QuietPolls())
+
+
 def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -128,11 +179,16 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             if manage_runtime:
                 await runtime.stop()
 
+    docs = runtime.settings.api_docs
+    quiet_polls()
     app = FastAPI(
         title="Atende",
         version="0.1.0",
         lifespan=lifespan,
         description="Conversational intake bot for IT service desks",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -143,16 +199,22 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             problems.append(f"{where}: {err.get('msg')}")
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
 
-    app.include_router(webchat.router(runtime))
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "models": runtime.model_status()}
+
     app.include_router(api.router(runtime))
     app.include_router(ops.router(runtime))
+    app.include_router(kb_pages.router(runtime.settings.resolved_kb_dir))
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)
-    app.mount("/static", StaticFiles(directory=webchat.STATIC), name="static")
-    # Outermost last: per-IP limit, then the size cap, then the read deadline (reads what the cap let in).
+    # Outermost last: per-IP limit, security headers, the size cap, then the read deadline (reads what the
+    # cap let in).
     app.add_middleware(BodyReadTimeout, seconds=runtime.settings.read_timeout)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    # Swagger UI needs inline script and styles: the default policy would blank it.
+    app.add_middleware(SecurityHeaders, skip_csp=("/docs",) if docs else ())
     webhooks = [route.path for m in runtime.mounted if m.router is not None for route in m.router.routes]
     app.add_middleware(IpRateLimit, spec=runtime.settings.rate_limit_ip, exempt=webhooks)
     app.state.runtime = runtime

@@ -107,7 +107,8 @@ def chat(
                 # A typed "2" stays text: the engine resolves it against its pending options.
                 msg = InboundMessage(channel="cli", conversation_key=f"cli:{user}", sender=identity,
                                      text=line, locale_hint=lang)
-                replies = await runtime.inbox.ask(msg, 120.0) or []
+                answered = await runtime.inbox.ask(msg, 120.0)
+                replies = answered.replies if answered else []
                 for reply in replies:
                     typer.echo(reply.text)
                     for i, opt in enumerate(reply.options, start=1):

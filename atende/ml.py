@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atende.adapters import slugify
+from atende.kb_pages import article_url
 from atende.observability import ModelState
 from dialog.ports import ArticleSuggestion, Classification, Classifier, KnowledgeBase, Prediction
 
@@ -102,10 +103,18 @@ class ModelClassifier:
         )
 
 
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG when imported, so its debug lines reach an INFO log: give it the
+    level the rest of the process logs at (never below INFO)."""
+    logging.getLogger("bm25s").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+
+
 class SearchKnowledgeBase:
     """dialog.ports.KnowledgeBase over kb_search: hybrid search plus deflection statistics."""
 
-    def __init__(self, kb_dir: Path, cache_dir: Path, stats_path: Path, model_dir: str | None) -> None:
+    def __init__(self, kb_dir: Path, cache_dir: Path, stats_path: Path, model_dir: str | None,
+                 public_url: str | None = None) -> None:
+        self._public_url = public_url
         self._kb_dir = kb_dir
         self._cache_dir = cache_dir
         self._stats_path = stats_path
@@ -121,6 +130,7 @@ class SearchKnowledgeBase:
         self._stats = kb_search.DeflectionStats(self._stats_path)
         self._kb = kb_search.KnowledgeBase.load(self._kb_dir, self._cache_dir, model_dir=self._model_dir,
                                                  dense=False)
+        quiet_bm25s()
         self.status = "bm25 ready"
         self.state = "ready"  # searches answer from BM25 while the embeddings warm up
 
@@ -144,6 +154,7 @@ class SearchKnowledgeBase:
                 summary=h.summary,
                 score=float(h.score),
                 body=h.body,
+                url=article_url(self._public_url, h.language, h.article_id),
             )
             for h in hits
         ]

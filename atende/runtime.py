@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,14 +31,19 @@ from atende.retention import prune_loop
 from atende.settings import Settings
 from atende.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.stores import SqlConversationStore
-from connectors.base import ConnectorContext, Mounted, Outbound
+from atende.webstore import SqlWebChatStore
+from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
+from dialog.messages import Reply
 from ticket_core import TicketError, TicketPolicy, TicketStore
 
 log = logging.getLogger(__name__)
 
-#: Connector packages tried at start-up; each one mounts itself only when its settings are present.
-CONNECTORS = ("connectors.telegram", "connectors.twilio", "connectors.slack", "connectors.email")
+#: Connector packages tried at start-up; each one mounts itself only when its settings are present
+#: (the web chat, first, always).
+CONNECTORS = (
+    "connectors.web", "connectors.telegram", "connectors.twilio", "connectors.slack", "connectors.email",
+)
 
 
 def ensure_api_token(settings: Settings) -> tuple[str, bool]:
@@ -194,6 +199,7 @@ def build_runtime(
             settings.data_dir / "kb_cache",
             settings.data_dir / "deflection.db",
             settings.embedding_model,
+            settings.public_url,
         )
 
     engine_settings = EngineSettings(
@@ -234,35 +240,42 @@ def build_runtime(
         kb=kb,
         metrics=metrics,
     )
-    from atende.webchat import WebOutbound
+    outbounds: dict[str, Outbound] = {}
 
-    outbounds: dict[str, Outbound] = {"web": WebOutbound(runtime)}
-    if connectors:
-        channel_env = dict(env) if env is not None else connector_env()
-        ctx = ConnectorContext(
-            inbox=inbox,
-            state=SqlKeyValueState(dispatcher.queue),
-            data_dir=settings.data_dir,
-            public_url=settings.public_url,
-            max_attachment_bytes=settings.max_attachment_bytes,
-            max_attachments=settings.max_attachments,
-            client_limit=RateLimiter(settings.rate_limit_ip).hit,
-        )
-        for name in CONNECTORS:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:
-                    continue
-                raise
-            mounted = module.mount(ctx, channel_env)
-            if mounted is None:
+    async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:
+        outbound = dispatcher.outbounds.get(channel)
+        if outbound is None:
+            raise ChannelError(f"channel {channel} is not configured", retryable=False)
+        await outbound.send(conversation_key, replies)
+
+    channel_env = dict(env) if env is not None else connector_env()
+    ctx = ConnectorContext(
+        inbox=inbox,
+        state=SqlKeyValueState(dispatcher.queue),
+        data_dir=settings.data_dir,
+        public_url=settings.public_url,
+        max_attachment_bytes=settings.max_attachment_bytes,
+        max_attachments=settings.max_attachments,
+        client_limit=RateLimiter(settings.rate_limit_ip).hit,
+        web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
+        deliver=deliver,
+    )
+    # The web chat is part of the product (the page at /); the other channels only when asked for.
+    for name in CONNECTORS if connectors else CONNECTORS[:1]:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
                 continue
-            runtime.mounted.append(mounted)
-            if mounted.outbound is not None:
-                for ch in mounted.channels:
-                    outbounds[ch] = mounted.outbound
-            log.info("channel %s on", mounted.name)
+            raise
+        mounted = module.mount(ctx, channel_env)
+        if mounted is None:
+            continue
+        runtime.mounted.append(mounted)
+        if mounted.outbound is not None:
+            for ch in mounted.channels:
+                outbounds[ch] = mounted.outbound
+        log.info("channel %s on", mounted.name)
     dispatcher.outbounds.update(outbounds)
     return runtime
 

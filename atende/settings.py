@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         None, description="redis://host:port/db: switches on the scaled mode (with a PostgreSQL database)"
     )
 
+    api_docs: bool = Field(
+        False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
+    )
+
     @field_validator("rate_limit_sender", "rate_limit_ip")
     @classmethod
     def _rate(cls, v: str) -> str:

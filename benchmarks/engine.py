@@ -81,7 +81,8 @@ async def engine_bench(n: int, standins: bool) -> dict[str, Any]:
         warm: list[float] = []
 
         async def ask(message: Any) -> list[Any]:  # through the seam: inbox, dispatcher, outbox
-            return await rt.inbox.ask(message, 60) or []
+            answered = await rt.inbox.ask(message, 60)
+            return answered.replies if answered else []
 
         await drive(ask, "warmup-session-0000", DESCRIPTIONS[0], warm)
         timings: list[float] = []
@@ -99,7 +100,8 @@ async def engine_bench(n: int, standins: bool) -> dict[str, Any]:
     return {"turns": len(timings), "wall": wall, "timings": timings, "tickets": tickets, "status": status}
 
 
-async def load(url: str, requests: int, concurrency: int, sessions: list[str]) -> dict[str, Any]:
+async def load(url: str, requests: int, concurrency: int,
+               sessions: list[tuple[str, str]]) -> dict[str, Any]:
     timings: list[float] = []
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -115,9 +117,10 @@ async def load(url: str, requests: int, concurrency: int, sessions: list[str]) -
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                body = {"session": sessions[i % len(sessions)], "text": "help"}
+                session, cookie = sessions[i % len(sessions)]
+                body = {"session": session, "text": "help"}
                 t0 = time.perf_counter()
-                r = await client.post("/api/chat/messages", json=body)
+                r = await client.post("/api/chat/messages", json=body, headers={"Cookie": cookie})
                 timings.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors += 1
@@ -156,10 +159,12 @@ async def http_bench(requests: int, concurrency: int, rounds: int) -> tuple[list
             echo_port,
         )
         try:
-            sessions = [f"bench-http-session-{i:06d}" for i in range(concurrency * 4)]
+            sessions: list[tuple[str, str]] = []
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
-                for s in sessions:  # open the conversations (greeting, language) before measuring
-                    await c.post("/api/chat/messages", json={"session": s, "text": "hello"})
+                for _ in range(concurrency * 4):  # open the conversations (greeting, language) first
+                    c.cookies.clear()  # each one a browser of its own: the server issues the session
+                    r = await c.post("/api/chat/messages", json={"text": "hello"})
+                    sessions.append((r.json()["session"], f"atende_session={r.cookies['atende_session']}"))
             results: dict[str, list[dict[str, Any]]] = {"chat": [], "echo": []}
             for _ in range(rounds):  # interleaved rounds so noise hits both sides alike
                 results["echo"].append(

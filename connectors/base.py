@@ -15,9 +15,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
+from connectors.markdown import to_plain
 from dialog.messages import InboundMessage, Option, Reply
+
+if TYPE_CHECKING:
+    from connectors.web.store import WebChatStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,15 @@ class ChannelError(Exception):
         self.status = status
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What ``Inbox.ask`` returns: the replies, and whether the message had been recorded before (a resend:
+    the replies are the ones stored the first time, and nothing else happened)."""
+
+    replies: list[Reply]
+    duplicate: bool = False
+
+
 class Inbox(Protocol):
     """Implemented by the composition root (atende.dispatch). Connectors record and acknowledge; they never
     run the engine: the Dispatcher does, in order per conversation, and delivers through the Outbound."""
@@ -43,7 +56,7 @@ class Inbox(Protocol):
         """Record the message durably. False when its idempotency key was already seen (a redelivery)."""
         ...
 
-    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
+    async def ask(self, message: InboundMessage, timeout: float) -> Answered | None:
         """Record and wait for the replies (channels that answer inside the request: web chat, voice).
         A resend gets the replies stored the first time; None on timeout (the replies follow by push)."""
         ...
@@ -68,6 +81,14 @@ class Outbound(Protocol):
 
     async def send(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None = None) -> None:
         ...
+
+
+@runtime_checkable
+class AttributedOutbound(Protocol):
+    """An Outbound that can show who wrote a push (the agent's display name next to the reply)."""
+
+    async def send_from(self, conversation_key: str, replies: Sequence[Reply], ticket: str | None,
+                        author: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -141,10 +162,12 @@ def numbered_options(options: Sequence[Option]) -> str:
 
 
 def render_plain(reply: Reply) -> str:
-    """A reply as plain text with its options as a numbered list (written once, for every text channel)."""
+    """A reply as plain text with its options as a numbered list (written once, for every text channel).
+    A knowledge-base article (Markdown) loses its markup but keeps its steps and links."""
+    text = to_plain(reply.text) if reply.kind == "article" else reply.text
     if not reply.options:
-        return reply.text
-    return f"{reply.text}\n{numbered_options(reply.options)}"
+        return text
+    return f"{text}\n{numbered_options(reply.options)}"
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = 4, base_delay: float = 0.5,
@@ -194,3 +217,7 @@ class ConnectorContext:
     #: The per-IP limit (ATENDE_RATE_LIMIT_IP) for channels whose clients connect directly (the SMTP
     #: listener): True while the IP is within it. None: no limit.
     client_limit: Callable[[str], bool] | None = None
+    web_store: WebChatStore | None = None  # sessions and chat log of the web chat (connectors.web)
+    #: Deliver on another channel: ``(channel, conversation_key, replies)``; raises ChannelError when that
+    #: channel is not configured (the web chat mails its one-time codes through it).
+    deliver: Callable[[str, str, Sequence[Reply]], Awaitable[None]] | None = None

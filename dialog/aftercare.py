@@ -351,13 +351,14 @@ class Aftercare:
                 st.active_ticket = ref  # the user's answer should reach the agent
         elif event.kind == "status_changed":
             status = event.status or ""
-            d.say(turn, "status_changed", ref=ref, status=d.catalogs.status_name(turn.lang, status),
-                  ticket=ref)
-            if status == "pending_user":
-                d.say(turn, "pending_user", ref=ref)
+            if status == "pending_user":  # one message that says what is expected, not two near-copies
+                d.say(turn, "pending_user", ref=ref, ticket=ref)
                 if st.draft is None:
                     st.active_ticket = ref
-            elif status in CLOSED_STATUSES and st.active_ticket == ref:
+                return
+            d.say(turn, "status_changed", ref=ref, status=d.catalogs.status_name(turn.lang, status),
+                  ticket=ref)
+            if status in CLOSED_STATUSES and st.active_ticket == ref:
                 st.active_ticket = None
         elif event.kind == "resolved":
             note = f"\n{event.text}" if event.text else ""

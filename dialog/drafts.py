@@ -51,7 +51,8 @@ def build_ticket_draft(d: Deps, turn: Turn, draft: Draft, article_id: str | None
         answers=dict(draft.answers),
         classification=classification,
         transcript=tuple(TranscriptLine("in" if line["d"] == "in" else "out", line["text"],
-                                        _parse_time(line["at"], turn.now)) for line in turn.state.transcript),
+                                        _parse_time(line["at"], turn.now), line.get("option"))
+                         for line in turn.state.transcript),
         attachments=tuple(_attachment(a) for a in draft.attachments),
         kb_article_id=article_id,
         conversation_key=turn.message.conversation_key,

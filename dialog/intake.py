@@ -20,7 +20,7 @@ from dialog.answers import (
 from dialog.drafts import attachment_dict, build_ticket_draft
 from dialog.messages import Option
 from dialog.playbooks import Question
-from dialog.ports import TicketDraft, TicketSummary
+from dialog.ports import ArticleSuggestion, TicketDraft, TicketSummary
 from dialog.redirects import is_unknown, redirect, scope_limited
 from dialog.state import (
     CLARIFY,
@@ -32,7 +32,7 @@ from dialog.state import (
     classification_from_dict,
     classification_to_dict,
 )
-from dialog.text import fold, snippet
+from dialog.text import fold
 from dialog.turn import Deps, Turn
 from dialog.understanding import hint, infer, understand
 
@@ -304,12 +304,11 @@ class IntakeFlow:
         if not found:
             await self.open_ticket(turn)
             return
-        draft.articles = [{"id": a.article_id, "title": a.title} for a in found]
-        for article in found:
-            await self._feedback(article.article_id, "shown", turn)
-        lines = [d.t(turn, "kb_article", n=i, title=a.title, summary=a.summary)
-                 + (f"\n{a.url}" if a.url else "") for i, a in enumerate(found, start=1)]
-        d.emit(turn, "\n\n".join([d.t(turn, "kb_intro"), *lines]), kind="message")
+        best, others = found[0], found[1:]
+        # Only the article whose content is delivered can be accepted: the others are links.
+        draft.articles = [{"id": best.article_id, "title": best.title}]
+        await self._feedback(best.article_id, "shown", turn)
+        d.emit(turn, self._article_markdown(turn, best, others), kind="article")
         turn.state.stage = KB
         draft.invalid = 0
         self.prompt(turn)
@@ -320,12 +319,20 @@ class IntakeFlow:
         except Exception:
             log.exception("could not record %s feedback for article %s", event, article_id)
 
+    def _article_markdown(self, turn: Turn, best: ArticleSuggestion, others: list[ArticleSuggestion]) -> str:
+        """The best article with its steps, as Markdown (kind "article": each channel renders it its own
+        way, plain-text channels by the shared fallback), then the other matches as links."""
+        d = self.d
+        parts = [d.t(turn, "kb_intro"), f"**{best.title}**", (best.body or best.summary).strip()]
+        if best.url:
+            parts.append(f"[{d.t(turn, 'kb_open')}]({best.url})")
+        if others:
+            links = [f"- [{a.title}]({a.url})" if a.url else f"- {a.title}" for a in others]
+            parts.append("\n".join([f"_{d.t(turn, 'kb_others')}_", *links]))
+        return "\n\n".join(p for p in parts if p)
+
     def _kb_options(self, turn: Turn, draft: Draft) -> list[Option]:
-        if len(draft.articles) == 1:
-            return [Option("kb:yes:1", self.d.t(turn, "kb.yes")), Option("kb:no", self.d.t(turn, "kb.no"))]
-        solved = [Option(f"kb:yes:{i}", self.d.t(turn, "kb.solved_by", n=i, title=snippet(a["title"], 40)))
-                  for i, a in enumerate(draft.articles, start=1)]
-        return [*solved, Option("kb:no", self.d.t(turn, "kb.no"))]
+        return [Option("kb:yes:1", self.d.t(turn, "kb.yes")), Option("kb:no", self.d.t(turn, "kb.no"))]
 
     async def on_kb(self, turn: Turn) -> None:
         d = self.d

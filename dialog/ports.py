@@ -78,6 +78,7 @@ class TranscriptLine:
     direction: Literal["in", "out"]
     text: str
     at: datetime
+    option: str | None = None  # the id of the option the user pressed (``text`` is its label)
 
 
 @dataclass(frozen=True, slots=True)

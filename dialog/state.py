@@ -68,6 +68,7 @@ class ConversationState:
     draft: Draft | None = None
     active_ticket: str | None = None  # later messages are added to it
     pending_options: list[str] = field(default_factory=list)
+    pending_labels: dict[str, str] = field(default_factory=dict)  # id -> the label the user saw
     csat: dict[str, Any] | None = None  # {"ref", "score", "tries"} while a rating is being collected
     paused: dict[str, Any] | None = None  # RESUME/ROUTE: {"stage", "text"}
     transcript: list[dict[str, str]] = field(default_factory=list)

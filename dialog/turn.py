@@ -92,20 +92,29 @@ class Deps:
         """A prompt that waits for an answer: its option ids become the pending ones."""
         self.emit(turn, text, options, kind)
         turn.state.pending_options = [o.id for o in options]
+        turn.state.pending_labels = {o.id: o.label for o in options}
 
     def record_in(self, turn: Turn) -> None:
         if turn.state.draft is not None:
-            self._transcribe(turn, "in", turn.text or self._option_label(turn))
+            if turn.option_id and not turn.text:  # a button: what the user saw, with its id alongside
+                self._transcribe(turn, "in", self._option_label(turn), option=turn.option_id)
+            else:
+                self._transcribe(turn, "in", turn.text)
 
     def _option_label(self, turn: Turn) -> str:
-        return f"[{turn.option_id}]" if turn.option_id else ""
+        if not turn.option_id:
+            return ""
+        return turn.state.pending_labels.get(turn.option_id) or f"[{turn.option_id}]"
 
-    def _transcribe(self, turn: Turn, direction: str, text: str) -> None:
+    def _transcribe(self, turn: Turn, direction: str, text: str, option: str | None = None) -> None:
         if not text:
             return
         lines = turn.state.transcript
         cut = text[: self.settings.max_text_chars]
-        lines.append({"d": direction, "text": cut, "at": turn.now.isoformat()})
+        line = {"d": direction, "text": cut, "at": turn.now.isoformat()}
+        if option is not None:
+            line["option"] = option
+        lines.append(line)
         del lines[: max(0, len(lines) - self.settings.transcript_limit)]
 
     # Small talk: messages made only of greetings or thanks are answered, not filed.

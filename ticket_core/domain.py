@@ -164,7 +164,8 @@ class RequesterIdentity:
 
 @dataclass(frozen=True, slots=True)
 class NewTicket:
-    """Everything the intake collected. ``transcript`` holds ``(direction, text, at)`` triples, oldest first;
+    """Everything the intake collected. ``transcript`` holds ``(direction, text, at)`` triples, or
+    ``(direction, text, at, option_id)`` for a pressed option (``text`` is the label shown), oldest first;
     ``classification`` is ``{"model_version": str, "<head>": {"label": str, "confidence": float}, ...}``."""
 
     title: str
@@ -179,7 +180,7 @@ class NewTicket:
     language: str | None = None
     answers: Mapping[str, Any] = field(default_factory=dict)
     classification: Mapping[str, Any] | None = None
-    transcript: Sequence[tuple[str, str, datetime]] = ()
+    transcript: Sequence[tuple[str, str, datetime] | tuple[str, str, datetime, str | None]] = ()
     attachments: Sequence[AttachmentLike] = ()
     kb_article_id: str | None = None
     status: str = "new"

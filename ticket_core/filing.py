@@ -31,7 +31,7 @@ class Filing:
 
     new: NewTicket
     columns: dict[str, Any]
-    transcript: list[tuple[str, str, datetime]]
+    transcript: list[tuple[str, str, datetime, str | None]]
 
 
 def prepare(new: NewTicket, policy: TicketPolicy) -> Filing:
@@ -59,8 +59,10 @@ def prepare(new: NewTicket, policy: TicketPolicy) -> Filing:
         else None,
     }
     transcript = [
-        (values.one_of(d, ("in", "out"), "transcript direction"), t, values.aware(at, "transcript at"))
-        for d, t, at in new.transcript
+        (values.one_of(line[0], ("in", "out"), "transcript direction"), line[1],
+         values.aware(line[2], "transcript at"),
+         values.optional_text(line[3], "transcript option", 200) if len(line) > 3 else None)
+        for line in new.transcript
     ]
     return Filing(new, columns, transcript)
 
@@ -87,9 +89,12 @@ def insert(s: Session, filing: Filing, now: datetime, policy: TicketPolicy) -> T
     )
     s.add(row)
     s.flush()
-    for direction, text, at in filing.transcript:
+    for direction, text, at, option in filing.transcript:
         actor = "requester" if direction == "in" else "bot"
-        add_event(s, row, f"message_{direction}", {"text": text, "channel": c["channel"]}, actor, at)
+        payload = {"text": text, "channel": c["channel"]}
+        if option is not None:
+            payload["option"] = option  # the label the user saw is the text; the id stays alongside
+        add_event(s, row, f"message_{direction}", payload, actor, at)
     summary = {k: c[k] for k in ("status", "priority", "channel", "category", "type")}
     add_event(s, row, "created", summary, "bot", now)
     if filing.new.attachments:

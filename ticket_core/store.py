@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -154,22 +154,86 @@ class TicketStore:
         limit: int = 100,
         offset: int = 0,
         conversation_key: str | None = None,
+        *,
+        priority: str | None = None,
+        assignee: str | None = None,
+        type: str | None = None,
+        language: str | None = None,
+        needs_human: bool | None = None,
+        sort: str = "-created_at",
     ) -> list[Ticket]:
-        """Newest first. ``q`` matches reference, title and description (case-insensitive substring)."""
-        stmt = select(TicketRow).order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
+        """Newest first unless ``sort`` says otherwise (``created_at``, ``resolution_due``, ``-`` for
+        descending; tickets without a due time sort last). ``q`` matches reference, title and description
+        (case-insensitive substring). ``assignee=""`` lists unassigned tickets."""
+        descending, field = sort.startswith("-"), sort.removeprefix("-")
+        column = {"created_at": TicketRow.created_at, "resolution_due": TicketRow.resolution_due}.get(field)
+        if column is None:
+            raise InvalidValue(f"sort must be created_at or resolution_due (- for descending), got {sort!r}")
+        order: list[Any] = (
+            [column.desc(), TicketRow.id.desc()] if descending else [column.asc(), TicketRow.id.asc()]
+        )
+        if field == "resolution_due":
+            order.insert(0, TicketRow.resolution_due.is_(None))  # tickets without a due time last
+        stmt = select(TicketRow).order_by(*order)
+        with self._reads() as s:
+            where = self._where(s, requester, status=status, channel=channel, category=category, q=q,
+                                open_only=open_only, conversation_key=conversation_key, priority=priority,
+                                assignee=assignee, type=type, language=language, needs_human=needs_human)
+            if where is None:
+                return []
+            rows = s.scalars(stmt.where(*where).limit(max(0, min(limit, 1000))).offset(max(0, offset))).all()
+            return [to_ticket(r) for r in rows]
+
+    def count_tickets(self, requester: tuple[str, str] | None = None, **filters: Any) -> int:
+        """How many tickets :meth:`list_tickets` would list with the same filters and no limit."""
+        with self._reads() as s:
+            where = self._where(s, requester, **filters)
+            if where is None:
+                return 0
+            return int(s.scalar(select(func.count()).select_from(TicketRow).where(*where)) or 0)
+
+    @staticmethod
+    def _where(
+        s: Session,
+        requester: tuple[str, str] | None,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        category: str | None = None,
+        q: str | None = None,
+        open_only: bool = False,
+        conversation_key: str | None = None,
+        priority: str | None = None,
+        assignee: str | None = None,
+        type: str | None = None,
+        language: str | None = None,
+        needs_human: bool | None = None,
+    ) -> list[Any] | None:
+        """The conditions of a listing; None when it is certainly empty (an unknown requester)."""
+        where: list[Any] = []
         if status is not None:
-            stmt = stmt.where(TicketRow.status == values.one_of(status, STATUSES, "status"))
+            where.append(TicketRow.status == values.one_of(status, STATUSES, "status"))
         if open_only:
-            stmt = stmt.where(TicketRow.status.in_(sorted(OPEN_STATUSES)))
+            where.append(TicketRow.status.in_(sorted(OPEN_STATUSES)))
+        if priority is not None:
+            where.append(TicketRow.priority == values.one_of(priority, PRIORITIES, "priority"))
+        if type is not None:
+            where.append(TicketRow.type == values.one_of(type, TICKET_TYPES, "type"))
+        if assignee is not None:
+            where.append(TicketRow.assignee == assignee if assignee else TicketRow.assignee.is_(None))
+        if language is not None:
+            where.append(TicketRow.language == language)
+        if needs_human is not None:
+            where.append(TicketRow.needs_human.is_(bool(needs_human)))
         if channel is not None:
-            stmt = stmt.where(TicketRow.channel == channel)
+            where.append(TicketRow.channel == channel)
         if category is not None:
-            stmt = stmt.where(TicketRow.category == category)
+            where.append(TicketRow.category == category)
         if conversation_key is not None:
-            stmt = stmt.where(TicketRow.conversation_key == conversation_key)
+            where.append(TicketRow.conversation_key == conversation_key)
         if q and q.strip():
             pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(
+            where.append(
                 or_(
                     *(
                         col.ilike(pattern, escape="\\")
@@ -177,14 +241,12 @@ class TicketStore:
                     )
                 )
             )
-        with self._reads() as s:
-            if requester is not None:
-                person_id = person_id_for(s, *requester)
-                if person_id is None:
-                    return []
-                stmt = stmt.where(TicketRow.requester_id == person_id)
-            rows = s.scalars(stmt.limit(max(0, min(limit, 1000))).offset(max(0, offset))).all()
-            return [to_ticket(r) for r in rows]
+        if requester is not None:
+            person_id = person_id_for(s, *requester)
+            if person_id is None:
+                return None
+            where.append(TicketRow.requester_id == person_id)
+        return where
 
     # -- changes --------------------------------------------------------------------------------------
     def transition(self, ref: str, status: str, actor: str) -> Ticket:

@@ -29,7 +29,7 @@ from atende.dispatch.queue import SqlQueue, message_from_row
 from atende.logs import log_context
 from atende.ratelimit import SenderLimiter
 from atende.stores import clean_inbound
-from connectors.base import ChannelError, DeliveryProgress, Outbound, delivery_progress
+from connectors.base import AttributedOutbound, ChannelError, DeliveryProgress, Outbound, delivery_progress
 from dialog.messages import InboundMessage, Reply
 from dialog.ports import TicketEvent
 from dialog.state import reply_from_dict
@@ -255,7 +255,11 @@ class Dispatcher:
             error = f"channel {channel} cannot push messages"
         else:
             try:
-                if event:
+                author = payload["event"].get("author") if event else None
+                if event and author and isinstance(outbound, AttributedOutbound):
+                    # The page shows which agent answered.
+                    await outbound.send_from(conversation, replies, payload["event"].get("reference"), author)
+                elif event:
                     await outbound.send(conversation, replies, payload["event"].get("reference"))
                 else:
                     await outbound.reply(current or message_from_row(row), replies)

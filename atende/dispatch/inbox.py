@@ -18,8 +18,8 @@ from typing import Any
 from atende.dispatch.dispatcher import Dispatcher, Outcome
 from atende.dispatch.queue import SqlQueue
 from atende.stores import SqlConversationStore
-from connectors.base import ChannelError
-from dialog.messages import InboundMessage, Reply, idempotency_key
+from connectors.base import Answered, ChannelError
+from dialog.messages import InboundMessage, idempotency_key
 from dialog.ports import TicketEvent
 from dialog.state import reply_from_dict
 
@@ -52,7 +52,7 @@ class Inbox:
             log.info("duplicate delivery %s ignored", message.idempotency_key)
         return first
 
-    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
+    async def ask(self, message: InboundMessage, timeout: float) -> Answered | None:
         """Record and wait for the replies. A resend of a processed message gets its stored replies (keys
         are scoped to the conversation: never anyone else's); a resend of one still waiting waits for it.
         None on timeout: the replies are then pushed to the conversation when they are ready."""
@@ -67,14 +67,14 @@ class Inbox:
             stored = await self.store.processed(key)
             if stored is not None:
                 self.dispatcher.forget(key)
-                return [reply_from_dict(r) for r in stored]
+                return Answered([reply_from_dict(r) for r in stored], duplicate=True)
         self.dispatcher.kick(message.conversation_key)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(fut), timeout)
         except TimeoutError:
             self.dispatcher.forget(key)
             return None
-        return outcome.replies
+        return Answered(outcome.replies, duplicate=not first)
 
     def _counted(self, message: InboundMessage) -> None:
         if self.on_received is not None:

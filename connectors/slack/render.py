@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectors.base import render_plain
+from connectors.markdown import to_mrkdwn
 from connectors.slack.parse import OPTION_ACTION_PREFIX
 from dialog.messages import Option, Reply
 
@@ -56,6 +57,8 @@ def render(replies: Sequence[Reply]) -> list[dict[str, Any]]:
     for reply in replies:
         native = bool(reply.options) and all(0 < len(o.id) <= MAX_VALUE for o in reply.options)
         text = escape(reply.text if native or not reply.options else render_plain(reply))
+        if reply.kind == "article" and not reply.options:
+            text = to_mrkdwn(text)
         blocks = _sections(text) if text else []
         if native:
             blocks += buttons(reply.options)

@@ -3,7 +3,8 @@
 Options become an inline keyboard whose callback data is the option id, so a press comes back as that id
 (see parse._callback). Telegram caps callback data at 64 bytes; a reply whose ids do not fit falls back to
 the shared numbered list (connectors.base.render_plain), which the user answers by number or words.
-Messages are sent as plain text (no parse_mode), so nothing the engine or an agent writes needs escaping.
+Messages are sent as plain text (no parse_mode), so nothing the engine or an agent writes needs escaping;
+a knowledge-base article alone is sent in the HTML parse mode, built from escaped text.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectors.base import render_plain
+from connectors.markdown import to_telegram_html
 from dialog.messages import Reply
 
 MAX_TEXT = 4096  # Telegram's limit per message (UTF-16 units; we stay below it in characters)
@@ -45,6 +47,15 @@ def render(replies: Sequence[Reply], reply_to_message_id: int | None = None) -> 
     """
     out: list[dict[str, Any]] = []
     for reply in replies:
+        if reply.kind == "article" and not reply.options:
+            formatted = to_telegram_html(reply.text)
+            if len(formatted) <= MAX_TEXT - 96:  # one formatted message; longer ones go as plain pieces
+                params: dict[str, Any] = {"text": formatted, "parse_mode": "HTML"}
+                if reply_to_message_id is not None and not out:
+                    params["reply_parameters"] = {"message_id": reply_to_message_id,
+                                                  "allow_sending_without_reply": True}
+                out.append(params)
+                continue
         markup: dict[str, Any] | None = None
         if reply.options and keyboard_fits(reply):
             text = reply.text or "…"  # Telegram refuses an empty message
@@ -54,7 +65,7 @@ def render(replies: Sequence[Reply], reply_to_message_id: int | None = None) -> 
             text = render_plain(reply) or "…"
         pieces = split_text(text)
         for i, piece in enumerate(pieces):
-            params: dict[str, Any] = {"text": piece}
+            params = {"text": piece}
             if markup is not None and i == len(pieces) - 1:
                 params["reply_markup"] = markup  # buttons under the last piece
             if reply_to_message_id is not None and not out:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from connectors.base import render_plain
+from connectors.markdown import summary, to_plain_within
 from connectors.twilio import voice_texts as vt
 from dialog.messages import Option, Reply
 
@@ -42,7 +43,10 @@ def render_messages(replies: Sequence[Reply]) -> list[str]:
     """One or more message bodies per reply, options as a numbered list answered by number or words."""
     bodies: list[str] = []
     for reply in replies:
-        bodies.extend(_chunks(render_plain(reply)))
+        if reply.kind == "article" and not reply.options:  # one message: steps that fit, then the link
+            bodies.append(to_plain_within(reply.text, MAX_BODY))
+        else:
+            bodies.extend(_chunks(render_plain(reply)))
     return [b for b in bodies if b.strip()]
 
 
@@ -166,6 +170,8 @@ def reply_turn(replies: Sequence[Reply], language: str, action: Callable[[Prompt
     references: list[str] = []
 
     def spoken(reply: Reply) -> str:
+        if reply.kind == "article":  # steps are for reading: the caller hears what the article is about
+            return summary(reply.text)
         if not reply.ticket or reply.ticket in references:
             return reply.text
         references.append(reply.ticket)

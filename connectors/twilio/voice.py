@@ -9,6 +9,7 @@ number ("voice:+<caller>"), so a hang-up leaves the engine's draft for the next 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -16,10 +17,11 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Request, Response
 
 from connectors.base import ConnectorContext
+from connectors.markdown import to_plain_within
 from connectors.twilio import voice_texts as vt
 from connectors.twilio.messaging import TwilioMessaging, twiml
 from connectors.twilio.parse import MalformedPayload, caller, parse_voice, pick_language
-from connectors.twilio.render import Prompt, ask, language_menu, record_offer, reply_turn
+from connectors.twilio.render import MAX_BODY, Prompt, ask, language_menu, record_offer, reply_turn
 from connectors.twilio.webhook import SignedForm
 from dialog.messages import Attachment, InboundMessage, Option, Reply
 
@@ -149,7 +151,8 @@ class TwilioVoice:
     async def _handle(self, msg: InboundMessage) -> list[Reply] | None:
         """The replies, or None when they did not come in time (the caller is still on the line)."""
         try:
-            return await self.ctx.inbox.ask(msg, self.answer_timeout)
+            answered = await self.ctx.inbox.ask(msg, self.answer_timeout)
+            return answered.replies if answered is not None else None
         except Exception:
             log.exception("engine failed on %s", msg.idempotency_key)
             return None
@@ -164,7 +167,24 @@ class TwilioVoice:
         if turn.prompt is not None:
             await self._remember(str(msg.extras["call_sid"]), next_step, turn.prompt)
         await self._sms_references(msg, turn.references, language)
+        await self._sms_articles(msg, result, language)
         return twiml(turn.twiml)
+
+    async def _sms_articles(self, msg: InboundMessage, replies: list[Reply], language: str) -> None:
+        """A knowledge-base article is read out as its summary; its steps and link go by SMS (once: a
+        redelivered webhook repeats the answer, never the SMS)."""
+        phone = msg.sender.phone
+        if not phone or not self.messaging.settings.twilio_sms_from:
+            return
+        for reply in replies:
+            if reply.kind != "article":
+                continue
+            text = to_plain_within(reply.text, MAX_BODY)
+            once = f"{phone}:{hashlib.sha256(text.encode()).hexdigest()}"
+            if await self.ctx.state.get(SMS_SENT, once):
+                continue
+            await self.ctx.state.set(SMS_SENT, once, True)
+            self.messaging.courtesy.spawn(self.messaging.send_sms(msg, phone, text))
 
     async def _voicemail(self, voicemail: InboundMessage, language: str) -> Response:
         """The recording joins the caller's report, then the report is filed for a person to listen to.

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from atende.app import create_app
 from atende.runtime import Runtime, build_runtime
@@ -15,22 +16,39 @@ from atende.settings import load_settings
 
 
 class Chat:
-    """A web-chat user: posts to /api/chat/messages and remembers the last options offered."""
+    """A web-chat user with a browser of its own (its own cookie jar): the first message starts the
+    conversation and the server issues the session id; later messages send the id and the cookie."""
 
-    def __init__(self, client: httpx.AsyncClient, session: str) -> None:
+    def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
-        self.session = session
+        self._session: str | None = None
         self.last: list[dict[str, Any]] = []
 
+    @property
+    def session(self) -> str:
+        assert self._session is not None, "no message sent yet: the server has not issued a session"
+        return self._session
+
     async def say(self, text: str, **extra: Any) -> list[dict[str, Any]]:
-        return await self._post({"session": self.session, "text": text, **extra})
+        return await self._post({"text": text, **extra})
 
     async def pick(self, option_id: str) -> list[dict[str, Any]]:
-        return await self._post({"session": self.session, "option": option_id})
+        return await self._post({"option": option_id})
+
+    async def pushed(self, after: int | None = None) -> dict[str, Any]:
+        """GET /api/chat/messages: what agents pushed and this user has not acknowledged yet."""
+        url = f"/api/chat/messages?session={self.session}" + (f"&after={after}" if after is not None else "")
+        r = await self.client.get(url)
+        assert r.status_code == 200, r.text
+        data: dict[str, Any] = r.json()
+        return data
 
     async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        if self._session is not None:
+            body = {"session": self._session, **body}
         r = await self.client.post("/api/chat/messages", json=body)
         assert r.status_code == 200, r.text
+        self._session = r.json()["session"]
         self.last = r.json()["replies"]
         return self.last
 
@@ -86,12 +104,20 @@ async def runtime(settings_factory: Any) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture()
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://atende.test") as c,
-    ):
+async def app(runtime: Runtime) -> AsyncIterator[FastAPI]:
+    application = create_app(runtime)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def browser(app: FastAPI) -> httpx.AsyncClient:
+    """A client with a cookie jar of its own, as one user's browser has."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://atende.test")
+
+
+@pytest.fixture()
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(app) as c:
         yield c
 
 
@@ -101,10 +127,12 @@ def agent_headers() -> dict[str, str]:
 
 
 @pytest.fixture()
-def chat(client: httpx.AsyncClient) -> Chat:
-    return Chat(client, "session-aaaaaaaaaaaaaaaa")
+async def chat(app: FastAPI) -> AsyncIterator[Chat]:
+    async with browser(app) as c:
+        yield Chat(c)
 
 
 @pytest.fixture()
-def other_chat(client: httpx.AsyncClient) -> Chat:
-    return Chat(client, "session-bbbbbbbbbbbbbbbb")
+async def other_chat(app: FastAPI) -> AsyncIterator[Chat]:
+    async with browser(app) as c:
+        yield Chat(c)

@@ -72,13 +72,13 @@ async def test_agent_reply_and_resolution_reach_the_web_user_then_csat(
         f"/api/tickets/{ref}/replies", json={"text": "Hemos reiniciado tu buzón."}, headers=agent_headers
     )
     assert r.status_code == 201 and r.json()["delivered"] is True
-    pushed = (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"]
-    assert any("Hemos reiniciado tu buzón." in p["text"] for p in pushed)
-    assert (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"] == []
+    first = await chat.pushed()
+    assert any("Hemos reiniciado tu buzón." in p["text"] for p in first["replies"])
+    assert (await chat.pushed(after=first["cursor"]))["replies"] == []
 
     r = await client.patch(f"/api/tickets/{ref}", json={"status": "resolved"}, headers=agent_headers)
     assert r.status_code == 200
-    pushed = (await client.get(f"/api/chat/messages?session={chat.session}")).json()["replies"]
+    pushed = (await chat.pushed(after=first["cursor"]))["replies"]
     csat_options = [o["id"] for p in pushed for o in p["options"]]
     assert len(csat_options) >= 5
     await chat.pick(csat_options[4])
@@ -145,3 +145,16 @@ async def test_a_failed_in_conversation_delivery_is_logged_on_that_conversations
     failed = [e for e in runtime.tickets.events(ref) if e.kind == "notification_failed"]
     assert failed and failed[0].payload["error"] == "provider down"
     assert not [e for e in runtime.tickets.events(other) if e.kind == "notification_failed"]
+
+
+async def test_transcript_events_store_the_label_the_user_saw_with_the_id_alongside(
+    chat: Chat, client: httpx.AsyncClient, agent_headers: dict[str, str]
+) -> None:
+    ref = await chat.report("Mi impresora no imprime nada desde esta mañana")
+    assert ref
+    events = (await client.get(f"/api/tickets/{ref}", headers=agent_headers)).json()["events"]
+    pressed = [e["payload"] for e in events if e["kind"] == "message_in" and "option" in e["payload"]]
+    assert pressed, events
+    for p in pressed:
+        assert not p["text"].startswith("[") and p["option"] and p["text"] != p["option"]
+    assert any(p["option"] == "kb:no" and p["text"] == "No, sigo necesitando ayuda" for p in pressed)

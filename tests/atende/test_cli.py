@@ -62,7 +62,7 @@ def test_serve_prints_a_generated_token_and_answers(tmp_path: Path) -> None:
                 time.sleep(0.1)
         token = (tmp_path / "data" / "api_token").read_text().strip()
         r = httpx.get(f"http://127.0.0.1:{port}/api/tickets", headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200 and r.json() == {"tickets": []}
+        assert r.status_code == 200 and r.json() == {"tickets": [], "total": 0}
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)

@@ -177,7 +177,8 @@ async def test_lone_surrogates_from_a_chat_provider_never_crash_a_filing(runtime
     for i, text in enumerate(answers):
         msg = InboundMessage(channel="telegram", conversation_key="telegram:77", sender=sender, text=text,
                              provider_message_id=f"u{i}")
-        replies = await runtime.inbox.ask(msg, 30) or []
+        answered = await runtime.inbox.ask(msg, 30)
+        replies = answered.replies if answered else []
         ticket = next((r.ticket for r in replies if r.ticket), None)
         if ticket:
             break

@@ -12,7 +12,7 @@ from tests.atende.conftest import Chat
 async def test_page_and_static_assets_are_served(client: httpx.AsyncClient) -> None:
     r = await client.get("/")
     assert r.status_code == 200 and "chat.js" in r.text
-    assert (await client.get("/static/chat.js")).status_code == 200
+    assert (await client.get("/webchat/chat.js")).status_code == 200
     assert (await client.get("/healthz")).json()["status"] == "ok"
 
 
@@ -82,3 +82,17 @@ async def test_resent_message_id_is_a_no_op(chat: Chat, runtime: Runtime) -> Non
 async def test_unknown_language_is_answered_politely(chat: Chat) -> None:
     replies = await chat.say("Mein Drucker druckt seit gestern nicht mehr, bitte helfen Sie mir")
     assert replies and replies[0]["text"]
+
+
+async def test_a_kb_answer_carries_its_steps_as_safe_html(chat: Chat) -> None:
+    await chat.say("I forgot my password and cannot log in")
+    for _ in range(10):
+        article = next((r for r in chat.last if r.get("html")), None)
+        if article:
+            break
+        opts = chat.options
+        await (chat.pick(opts[0]) if opts else chat.say("since this morning"))
+    assert article is not None, chat.last
+    assert "<strong>" in article["html"] and "<script" not in article["html"]
+    assert article["text"]  # API clients keep the Markdown text
+    assert chat.options == ["kb:yes:1", "kb:no"]  # asked after the content

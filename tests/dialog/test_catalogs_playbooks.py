@@ -44,7 +44,7 @@ def test_every_text_key_used_in_code_exists() -> None:
         "impact": ("team", "organization", "individual"),
         "date": ("today", "yesterday", "this_week", "earlier"),
         "csat": ("option_1", "option_2", "option_3", "option_4", "option_5", "not_solved"),
-        "kb": ("yes", "no", "solved_by"),
+        "kb": ("yes", "no"),
         "language_name": ("en", "es", "pt"),
         "format": ("date_dmy", "date_mdy", "datetime"),
         "duration": ("minutes", "hour", "hours", "days"),

@@ -63,10 +63,11 @@ async def test_a_resend_of_a_recorded_but_unprocessed_message_gets_its_real_answ
     first = msg("My printer on floor 2 is jammed", "client-1")
     assert await rt.conv_store.record_inbound(first)  # recorded, then the process died
     await rt.dispatcher.start()
-    replies = await rt.inbox.ask(first, 10)
-    assert replies, "a resend must not get an empty answer"
+    answered = await rt.inbox.ask(first, 10)
+    assert answered is not None and answered.replies, "a resend must not get an empty answer"
     again = await rt.inbox.ask(first, 10)
-    assert [r.text for r in again or []] == [r.text for r in replies]
+    assert again is not None and again.duplicate
+    assert [r.text for r in again.replies] == [r.text for r in answered.replies]
     assert len(rt.conv_store.inbox_rows("test:u1")) == 1
 
 

@@ -14,6 +14,17 @@ from dialog.messages import Attachment, InboundMessage, Option, Reply
 from tests.connectors.recording_intake import RecordingIntake
 
 IMPACT = (Option("individual", "Just me"), Option("team", "My team"), Option("organization", "Whole company"))
+KB_OPTIONS = (Option("kb:yes:1", "Yes, it's solved"), Option("kb:no", "No, I still need help"))
+KB_ARTICLE = """This article may solve it right away:
+
+**Reset a forgotten password**
+
+Use the self-service portal; it takes two minutes.
+
+1. Open the portal and choose **Forgot password**.
+2. Type the code sent to your phone.
+
+[Open the article](https://desk.example.test/kb/en/password-reset)"""
 
 
 @dataclass
@@ -63,6 +74,9 @@ class TwilioScriptedIntake(RecordingIntake):
             if draft is None or not draft["description"]:
                 return [Reply("A person will help you. What is it about?")]
             return [self._ticket(message, draft["description"], "individual", tuple(draft["attachments"]))]
+        if draft is None and "password" in text.lower():  # like the engine's knowledge-base offer
+            return [Reply(KB_ARTICLE, kind="article"),
+                    Reply("Did this solve your problem?", options=KB_OPTIONS, kind="question")]
         if draft is None or not draft["description"]:
             earlier = tuple(draft["attachments"]) if draft else ()
             self.drafts[message.conversation_key] = {"description": text,

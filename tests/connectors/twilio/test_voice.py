@@ -184,3 +184,16 @@ async def test_a_recording_before_any_description_stays_in_the_draft(twilio: Twi
     assert done.says() == ["Your message was recorded.", "Thank you for calling. Goodbye."]
     assert twilio.intake.tickets == []
     assert twilio.intake.drafts[f"voice:{CALLER}"]["attachments"][0].url == recording
+
+
+async def test_a_kb_article_is_read_as_its_summary_and_its_steps_go_by_sms(twilio: TwilioHarness) -> None:
+    describe = await answer(twilio, await start_call(twilio), Digits="3")
+    offer = await answer(twilio, describe, SpeechResult="I forgot my password", Confidence="0.9")
+    spoken = " ".join(offer.says())
+    assert "Reset a forgotten password Use the self-service portal; it takes two minutes." in spoken
+    assert "Forgot password" not in spoken and "https://" not in spoken  # steps and links are for reading
+    await twilio.settle()
+    [sms] = twilio.fake.messages
+    assert (sms["To"], sms["From"]) == (CALLER, SMS_FROM)
+    assert "1. Open the portal and choose Forgot password." in sms["Body"]
+    assert sms["Body"].endswith("Open the article: https://desk.example.test/kb/en/password-reset")

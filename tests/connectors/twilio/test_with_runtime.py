@@ -211,14 +211,16 @@ async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtim
            b"No puedo conectarme a la VPN desde esta manana, sale el error 809.\r\n")
     mail = parse(raw, "desk@example.test", verified=True)  # as the desk does after DKIM/SPF
     assert mail is not None and mail.sender.email == "ana@example.test"
-    replies = await runtime.inbox.ask(mail, 30) or []
+    answered = await runtime.inbox.ask(mail, 30)
+    replies = answered.replies if answered else []
     for _ in range(12):  # answer the e-mail questions until the ticket is filed
         if any(r.ticket for r in replies):
             break
         ids = [o.id for r in replies for o in r.options]
         choice = "kb:no" if "kb:no" in ids else ids[0]
         answer = replace(mail, text="", option_id=choice, provider_message_id=None)
-        replies = await runtime.inbox.ask(answer, 30) or []
+        answered = await runtime.inbox.ask(answer, 30)
+        replies = answered.replies if answered else []
     ref = next(r.ticket for r in replies if r.ticket)
 
     h.fake.messages.clear()
