@@ -215,7 +215,10 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     # Swagger UI needs inline script and styles: the default policy would blank it.
     app.add_middleware(SecurityHeaders, skip_csp=("/docs",) if docs else ())
-    webhooks = [route.path for m in runtime.mounted if m.router is not None for route in m.router.routes]
+    # Providers' webhooks come from their few addresses (their senders are limited one by one); the web
+    # chat's users are limited per IP like every other route.
+    webhooks = [route.path for m in runtime.mounted if m.router is not None and m.name != "web"
+                for route in m.router.routes]
     app.add_middleware(IpRateLimit, spec=runtime.settings.rate_limit_ip, exempt=webhooks)
     app.state.runtime = runtime
     return app

@@ -18,6 +18,7 @@ import httpx
 from atende.app import create_app
 from atende.runtime import build_runtime
 from atende.stores import SqlConversationStore
+from tests.atende.conftest import Chat
 from tests.atende.test_cli import ATENDE, _env
 from tests.services import free_port
 
@@ -36,19 +37,16 @@ async def test_a_chat_flood_gets_one_slow_down_then_silence(settings_factory: An
     runtime, app, client = await _client(settings)
     try:
         async with app.router.lifespan_context(app), client:
+            flooder, other = Chat(client), Chat(httpx.AsyncClient(transport=client._transport,
+                                                                  base_url="http://atende.test"))
             answers = []
             for i in range(12):
-                body = {"session": SESSION, "text": f"hello {i}", "message_id": f"m{i}"}
-                r = await client.post("/api/chat/messages", json=body)
-                assert r.status_code == 200
-                answers.append([rep["text"] for rep in r.json()["replies"]])
+                answers.append([rep["text"] for rep in await flooder.say(f"hello {i}", message_id=f"m{i}")])
             assert all(a and "slow" not in " ".join(a).lower() for a in answers[:5])
             assert len(answers[5]) == 1 and "faster than I can read" in answers[5][0]
             assert answers[6:] == [[]] * 6
-            other = await client.post("/api/chat/messages", json={"session": SESSION.replace("a", "b"),
-                                                                 "text": "hello"})
-            assert other.json()["replies"]  # another sender is not affected
-            statuses = [r["status"] for r in runtime.conv_store.inbox_rows(f"web:{SESSION}")]
+            assert await other.say("hello")  # another sender is not affected
+            statuses = [r["status"] for r in runtime.conv_store.inbox_rows(f"web:{flooder.session}")]
             assert statuses.count("rate_limited") == 7  # recorded, not processed
     finally:
         runtime.close()
@@ -66,12 +64,12 @@ async def test_an_ip_over_its_limit_gets_429_with_retry_after(settings_factory: 
         runtime.close()
 
 
-async def test_lone_surrogate_in_chat_text_is_a_4xx(client: httpx.AsyncClient) -> None:
-    body = '{"session": "' + SESSION + '", "text": "hi \\ud800 there"}'
+async def test_lone_surrogate_in_chat_text_is_a_4xx(chat: Chat, client: httpx.AsyncClient) -> None:
+    await chat.say("hello")
+    body = '{"session": "' + chat.session + '", "text": "hi \\ud800 there"}'
     r = await client.post("/api/chat/messages", content=body, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500, r.text
-    ok = await client.post("/api/chat/messages", json={"session": SESSION, "text": "ok now"})
-    assert ok.status_code == 200
+    assert await chat.say("ok now")
 
 
 def test_state_cache_is_bounded(tmp_path: Path) -> None:
@@ -123,11 +121,12 @@ def test_stored_token_is_not_printed_again_and_query_strings_are_not_logged(tmp_
     token = (tmp_path / "data" / "api_token").read_text().strip()
     assert first.count(token) == 1
     proc = _serve(tmp_path, port)
-    secret = "session-secret-zzzzzzzzzzzz"
-    httpx.get(f"http://127.0.0.1:{port}/api/chat/messages", params={"session": secret})
+    secret = "query-secret-zzzzzzzzzzzz"
+    httpx.get(f"http://127.0.0.1:{port}/api/tickets", params={"token": secret})
     second = _stop(proc)
     assert token not in second
-    assert secret not in second and "GET /api/chat/messages" in second  # logged, without its query
+    assert "GET /api/tickets" in second  # logged, without its query
+    assert secret not in second
 
 
 def _raw(port: int, data: bytes, wait: float) -> tuple[bytes, float]:

@@ -162,7 +162,7 @@ def test_every_configured_secret_is_redacted(captured: io.StringIO, tmp_path: Pa
     # The real runtime mounts every channel from these settings: they are the secrets in use, not a list.
     runtime = build_runtime(load_settings(data_dir=tmp_path / "data", use_keyword_standins=True), env)
     try:
-        assert {m.name for m in runtime.mounted} == {"telegram", "twilio", "slack", "email"}
+        assert {m.name for m in runtime.mounted} == {"web", "telegram", "twilio", "slack", "email"}
     finally:
         runtime.close()
     configure_logging("DEBUG", "json", collect_secrets(env, "generated-api-token-123"), stream=captured)
@@ -225,7 +225,7 @@ def test_serve_writes_json_lines_without_secrets(tmp_path: Path) -> None:
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout, run from tmp_path
         }
     )
-    session = "sessionSecret0123456789"
+    session = "not issued yet"
     proc = subprocess.Popen(
         [sys.executable, "-m", "atende", "serve", "--port", str(port)],
         env=env,
@@ -246,9 +246,12 @@ def test_serve_writes_json_lines_without_secrets(tmp_path: Path) -> None:
         assert proc.poll() is None, proc.communicate()[1][-3000:]
         auth = {"Authorization": f"Bearer {CONFIGURED['ATENDE_API_TOKEN']}"}
         assert httpx.get(f"{base}/api/tickets", headers=auth).status_code == 200
-        assert httpx.get(f"{base}/api/chat/messages", params={"session": session}).status_code == 200
-        r = httpx.post(f"{base}/api/chat/messages", json={"session": session, "text": "printer on fire"})
-        assert r.status_code == 200
+        with httpx.Client(base_url=base) as browser:  # the server issues the session and its cookie
+            r = browser.post("/api/chat/messages", json={"text": "printer on fire"})
+            assert r.status_code == 200
+            session = r.json()["session"]
+            assert "secure" in r.headers["set-cookie"].lower()  # ATENDE_PUBLIC_URL is https
+            assert browser.get("/api/tickets", params={"session": session}).status_code == 401
         assert httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
         time.sleep(1.0)  # let the IMAP poller fail once
     finally:
@@ -258,7 +261,8 @@ def test_serve_writes_json_lines_without_secrets(tmp_path: Path) -> None:
     access = [r["message"] for r in records if r["logger"] == "uvicorn.access"]
     # Access lines carry no query string at all (atende/server.py): the session id cannot leak there.
     assert any("/api/chat/messages" in line for line in access)
-    assert not any(session in line for line in access)
+    assert any("/api/tickets" in line for line in access)
+    assert session not in err
     assert any(r["logger"].startswith("connectors.") for r in records)  # the channels did log
     for name in SECRET_NAMES:
         assert CONFIGURED[name] not in err, name

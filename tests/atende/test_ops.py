@@ -208,7 +208,7 @@ async def test_two_apps_in_one_process_count_apart(settings_factory: Any, tmp_pa
     b = build_runtime(settings_factory(data_dir=tmp_path / "other"), env={})
     try:
         async with serving(a) as ca, serving(b) as cb:
-            await Chat(ca, "session-cccccccccccccccc").say("my VPN drops every hour")
+            await Chat(ca).say("my VPN drops every hour")
             assert value(await scrape(ca), "atende_messages_in_total", channel="web") == 1
             assert value(await scrape(cb), "atende_messages_in_total", channel="web") is None
     finally:
