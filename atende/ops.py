@@ -53,7 +53,7 @@ async def _ping_redis(url: str) -> None:
 
 def sql_inbox_backlog(runtime: Runtime) -> Callable[[], Awaitable[Mapping[str, Backlog]]]:
     """Single-process mode's queue: inbox rows received and not yet processed, as shard "0"."""
-    from atende.stores import inbox
+    from atende.adapters.stores import inbox
 
     def count() -> int:
         with runtime.conv_store.engine.connect() as conn:

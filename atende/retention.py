@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from atende.stores import SqlConversationStore, inbox, outbox, outbox_rows, processed
+from atende.adapters.stores import SqlConversationStore, inbox, outbox, outbox_rows, processed
 
 log = logging.getLogger(__name__)
 

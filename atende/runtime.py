@@ -19,19 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from atende.adapters import TicketServiceAdapter
+from atende.adapters.language import LinguaDetector
+from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
+from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
+from atende.adapters.stores import SqlConversationStore
+from atende.adapters.tickets import TicketServiceAdapter
+from atende.adapters.webstore import SqlWebChatStore
 from atende.dispatch import Dispatcher, Inbox
 from atende.dispatch.queue import SqlQueue
-from atende.language import LinguaDetector
-from atende.ml import ModelClassifier, SearchKnowledgeBase
 from atende.notify import Notifier
 from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
 from atende.settings import Settings
-from atende.standins import KeywordClassifier, KeywordKnowledgeBase
-from atende.stores import SqlConversationStore
-from atende.webstore import SqlWebChatStore
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply

@@ -37,10 +37,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from atende.adapters import TicketServiceAdapter
-from atende.language import LinguaDetector
-from atende.standins import KeywordClassifier, KeywordKnowledgeBase
-from atende.stores import SqlConversationStore
+from atende.adapters.language import LinguaDetector
+from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
+from atende.adapters.stores import SqlConversationStore
+from atende.adapters.tickets import TicketServiceAdapter
 from benchmarks._common import REPO, median, pct, table
 from dialog.engine import DialogEngine
 from dialog.messages import Identity, InboundMessage, Reply
@@ -160,7 +160,7 @@ async def make_classifier(spec: str | None) -> Any:
     if not spec:
         return KeywordClassifier()
     if spec == "model":
-        from atende.ml import ModelClassifier
+        from atende.adapters.ml import ModelClassifier
         from atende.settings import Settings
 
         settings = Settings()

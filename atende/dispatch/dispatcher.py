@@ -24,11 +24,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from atende.adapters.stores import clean_inbound
 from atende.dispatch.context import current_message_key
 from atende.dispatch.queue import SqlQueue, message_from_row
 from atende.logs import log_context
 from atende.ratelimit import SenderLimiter
-from atende.stores import clean_inbound
 from connectors.base import AttributedOutbound, ChannelError, DeliveryProgress, Outbound, delivery_progress
 from dialog.messages import InboundMessage, Reply
 from dialog.ports import TicketEvent

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
+from atende.adapters.stores import SqlConversationStore
 from atende.dispatch.dispatcher import Dispatcher, Outcome
 from atende.dispatch.queue import SqlQueue
-from atende.stores import SqlConversationStore
 from connectors.base import Answered, ChannelError
 from dialog.messages import InboundMessage, idempotency_key
 from dialog.ports import TicketEvent

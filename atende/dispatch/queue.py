@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from atende.stores import SqlConversationStore, inbox, kv, outbox_rows
+from atende.adapters.stores import SqlConversationStore, inbox, kv, outbox_rows
 from dialog.messages import Attachment, Identity, InboundMessage
 
 

@@ -1,4 +1,5 @@
-"""What the web chat needs stored, as a narrow port implemented by the composition root (atende.webstore).
+"""What the web chat needs stored, as a narrow port implemented by the composition root
+(atende.adapters.webstore).
 
 Two things live there: the sessions the server issued (only a digest of each browser's secret is kept) and
 the conversation as the page shows it (user messages, bot replies, agent pushes, in order). Pushes are

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from atende.adapters import TicketServiceAdapter
+from atende.adapters.tickets import TicketServiceAdapter
 from dialog.messages import Attachment, Identity
 from dialog.ports import TicketDraft
 from ticket_core import Event, Ticket, TicketStore

@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
+from atende.adapters.stores import SqlConversationStore
 from atende.app import create_app
 from atende.runtime import build_runtime
-from atende.stores import SqlConversationStore
 from tests.atende.conftest import Chat
 from tests.atende.test_cli import ATENDE, _env
 from tests.services import free_port

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from atende.adapters.ml import SearchKnowledgeBase
 from atende.app import QuietPolls
-from atende.ml import SearchKnowledgeBase
 from atende.settings import REPO_ROOT
 
 

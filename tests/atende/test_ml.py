@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from atende.ml import ModelClassifier
+from atende.adapters.ml import ModelClassifier
+from atende.adapters.standins import CATEGORY_KEYWORDS, KeywordClassifier
 from atende.settings import REPO_ROOT, load_settings
-from atende.standins import CATEGORY_KEYWORDS, KeywordClassifier
 
 MODEL = REPO_ROOT / "models" / "classifier"
 IT_TAXONOMY = REPO_ROOT / "dialog" / "taxonomy" / "it.yaml"

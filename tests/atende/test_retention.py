@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import update
 
+from atende.adapters.stores import outbox, outbox_rows, processed
 from atende.retention import prune
 from atende.runtime import build_runtime
-from atende.stores import outbox, outbox_rows, processed
 from dialog.messages import Identity, InboundMessage
 
 OLD = datetime.now(UTC) - timedelta(days=120)
@@ -78,7 +78,7 @@ def test_prune_removes_raw_data_older_than_the_window(settings_factory: Any) -> 
 
 
 async def test_runtime_prunes_periodically_and_keeps_tickets(settings_factory: Any) -> None:
-    from atende.adapters import TicketServiceAdapter
+    from atende.adapters.tickets import TicketServiceAdapter
     from dialog.ports import TicketDraft
 
     runtime = build_runtime(settings_factory(retention_days=90), env={})

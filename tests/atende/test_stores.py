@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from atende.stores import SqlConversationStore
+from atende.adapters.stores import SqlConversationStore
 from dialog.messages import Identity, InboundMessage
 
 

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 import classifier
-from atende.cli_classifier import register
+from atende.cli.classifier import register
 from tests.classifier.conftest import FIXTURES
 
 TRAIN = FIXTURES / "tickets.csv"

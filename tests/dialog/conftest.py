@@ -1,7 +1,8 @@
 """Engine construction for every dialog test, in one factory (``make_engine``).
 
-Real components, fake only the far side: tickets go through ``atende.adapters.TicketServiceAdapter`` into a
-real ``ticket_core.TicketStore`` and conversation state into ``atende.stores.SqlConversationStore``, both on
+Real components, fake only the far side: tickets go through ``atende.adapters.tickets.TicketServiceAdapter``
+into a real ``ticket_core.TicketStore`` and conversation state into
+``atende.adapters.stores.SqlConversationStore``, both on
 SQLite files under ``tmp_path``. Only the classifier and the KB are the keyword stand-ins (product code,
 chosen for deterministic confidences; the classifier is fed the fixed lists of tests/dialog/keywords.py).
 Tests look at what the real stores recorded through ``Desk``.
@@ -19,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from atende.adapters import TicketServiceAdapter
-from atende.language import LinguaDetector
-from atende.standins import DEMO_ARTICLES, KeywordArticle, KeywordClassifier, KeywordKnowledgeBase
-from atende.stores import SqlConversationStore
+from atende.adapters.language import LinguaDetector
+from atende.adapters.standins import DEMO_ARTICLES, KeywordArticle, KeywordClassifier, KeywordKnowledgeBase
+from atende.adapters.stores import SqlConversationStore
+from atende.adapters.tickets import TicketServiceAdapter
 from dialog.engine import DialogEngine
 from dialog.i18n import Catalogs
 from dialog.playbooks import Playbooks

@@ -8,7 +8,7 @@ from shutil import copy
 
 import pytest
 
-from atende.standins import KeywordClassifier
+from atende.adapters.standins import KeywordClassifier
 from dialog.i18n import CatalogError, Catalogs, placeholders
 from dialog.playbooks import PlaybookError, Playbooks, parse_playbook
 from dialog.taxonomy import Taxonomy

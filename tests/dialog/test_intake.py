@@ -103,7 +103,7 @@ async def test_en_deflection_no_opens_ticket_and_rejects_articles(desk: Desk) ->
 
 
 async def test_several_articles_only_the_delivered_one_can_be_accepted(make_engine) -> None:  # type: ignore[no-untyped-def]
-    from atende.standins import DEMO_ARTICLES, KeywordArticle
+    from atende.adapters.standins import DEMO_ARTICLES, KeywordArticle
 
     extra = KeywordArticle("kb-vpn-mfa-en", "VPN asks for a code", "en", "Approve the push in your app.",
                            ("vpn",), "network")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from atende.language import LinguaDetector
+from atende.adapters.language import LinguaDetector
 from tests.dialog.conftest import Desk
 from tests.dialog.transcript import Say, contains, converse, press
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from atende.standins import KeywordClassifier, KeywordKnowledgeBase
+from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
 from dialog.engine import DialogEngine
 from dialog.playbooks import PlaybookError
 from dialog.ports import ArticleSuggestion

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from atende.standins import KeywordClassifier
+from atende.adapters.standins import KeywordClassifier
 from dialog.ports import Classification, Prediction
 from tests.dialog.conftest import Desk
 from tests.dialog.test_commands import FILE_ES

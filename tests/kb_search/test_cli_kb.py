@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from atende.cli_kb import register
+from atende.cli.kb import register
 
 
 def _app() -> typer.Typer:

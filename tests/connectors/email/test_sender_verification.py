@@ -18,7 +18,7 @@ from typing import Any
 import dkim
 import pytest
 
-from atende.adapters import TicketServiceAdapter
+from atende.adapters.tickets import TicketServiceAdapter
 from connectors.email.verify import SenderVerifier, aligned, parse_auth_results
 from dialog.messages import Identity
 from dialog.ports import TicketDraft

@@ -197,7 +197,7 @@ async def test_voicemail_after_silences_files_the_report_with_the_recording(
 async def test_status_on_whatsapp_lists_the_ticket_opened_by_email(twilio_runtime: tuple[TwilioHarness, Any],
                                                                    tmp_path: Path) -> None:
     """Identities link by verified contact data: the directory says the e-mail and phone are one person."""
-    from atende.cli_people import import_directory
+    from atende.cli.people import import_directory
     from connectors.email.parse import parse
 
     h, runtime = twilio_runtime

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from atende.adapters import slugify
+from atende.adapters.tickets import slugify
 from atende.kb_pages import article_url
 from atende.observability import ModelState
 from dialog.ports import ArticleSuggestion, Classification, Classifier, KnowledgeBase, Prediction

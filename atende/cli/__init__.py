@@ -144,7 +144,7 @@ def prepare() -> None:
             err=True,
         )
     try:
-        from atende.cli_kb import build_index
+        from atende.cli.kb import build_index
     except ImportError:
         build_index = None
     if build_index is not None:
@@ -152,7 +152,7 @@ def prepare() -> None:
     typer.echo(f"ready in {time.perf_counter() - start:.1f}s")
 
 
-for _module in ("atende.cli_classifier", "atende.cli_kb", "atende.cli_people"):
+for _module in ("atende.cli.classifier", "atende.cli.kb", "atende.cli.people"):
     try:
         importlib.import_module(_module).register(app)
     except ImportError as _exc:  # pragma: no cover - only while a part is being built
