@@ -10,92 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import yaml
 
 from dialog.ports import ArticleSuggestion, Classification, Prediction
 from dialog.text import fold
 
-#: The IT taxonomy's category ids (dialog/taxonomy/it.yaml) with keywords in en/es/pt, folded (lowercase,
-#: no accents). Categories of an edited taxonomy that are missing here simply get no keyword hits.
+#: The stand-ins' data (keywords per category id, cues, demo articles) lives in a data file beside it.
+_DATA = yaml.safe_load((Path(__file__).with_name("standins.yaml")).read_text(encoding="utf-8"))
 CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
-    "access": (
-        "password", "locked out", "account locked", "mfa", "2fa", "two factor", "authenticator", "permission",
-        "permissions", "access denied", "login", "log in", "sign in", "contrasena", "clave", "bloqueada",
-        "bloqueado", "doble factor", "permisos", "acceso denegado", "iniciar sesion", "usuario", "senha",
-        "permissao", "acesso negado", "autenticador", "usuario bloqueado",
-    ),
-    "email": (
-        "email", "e-mail", "outlook", "mailbox", "inbox", "calendar", "distribution list", "correo",
-        "buzon", "calendario", "bandeja", "caixa de entrada", "caixa compartilhada", "agenda",
-    ),
-    "network": (
-        "vpn", "wifi", "wi-fi", "network", "internet", "connection", "ethernet", "globalprotect",
-        "forticlient", "red", "conexion", "rede", "conexao", "sin internet", "sem internet",
-    ),
-    "hardware": (
-        "laptop", "computer", "pc", "monitor", "screen", "keyboard", "mouse", "headset", "dock", "battery",
-        "charger", "webcam", "portatil", "ordenador", "computadora", "pantalla", "teclado", "raton",
-        "auriculares", "bateria", "cargador", "notebook", "computador", "tela", "carregador", "no enciende",
-        "nao liga",
-    ),
-    "printing": (
-        "printer", "print", "printing", "toner", "scanner", "paper jam", "impresora", "imprimir", "imprime",
-        "escaner", "atasco", "impressora", "impressao", "digitalizar",
-    ),
-    "software": (
-        "install", "installed", "licence", "license", "application", "app", "program", "excel", "teams",
-        "office", "sap", "update", "instalar", "instalen", "licencia", "aplicacion", "programa",
-        "actualizacion", "licenca", "aplicativo", "atualizacao", "instalem",
-    ),
-    "security": (
-        "phishing", "virus", "malware", "suspicious", "hacked", "stolen", "lost my", "ransomware",
-        "sospechoso", "robaron", "perdi", "hackearon", "suspeito", "roubaram", "invadiram", "golpe",
-    ),
-    "outage": (
-        "down for everyone", "outage", "nobody can", "everyone", "whole office", "all users", "caido",
-        "caida", "nadie puede", "todos", "fora do ar", "ninguem consegue", "todo mundo",
-    ),
-    "data": (
-        "shared drive", "shared folder", "onedrive", "backup", "restore", "deleted", "file", "files",
-        "quota", "storage", "carpeta compartida", "copia de seguridad", "restaurar", "borre", "archivo",
-        "archivos", "pasta compartilhada", "arquivo", "arquivos", "apaguei",
-    ),
-    "other": (
-        "question", "information", "training", "hours", "pregunta", "informacion", "duda", "formacion",
-        "horario", "duvida", "informacao", "treinamento",
-    ),
+    cat: tuple(words) for cat, words in _DATA["categories"].items()
 }
-_SPECIFIC_FIRST = frozenset({"security", "outage", "printing"})
-_REQUEST = (
-    "need",
-    "request",
-    "would like",
-    "new account",
-    "install",
-    "necesito",
-    "quiero",
-    "solicito",
-    "quisiera",
-    "preciso",
-    "gostaria",
-    "solicitar",
-    "instalar",
-)
-_URGENT = (
-    "urgent",
-    "asap",
-    "everyone",
-    "whole company",
-    "urgente",
-    "todos",
-    "nadie",
-    "todo mundo",
-    "ninguem",
-    "cannot work",
-    "no puedo trabajar",
-    "nao consigo trabalhar",
-)
-_MINOR = ("when you can", "no rush", "not urgent", "cuando puedan", "sin prisa", "quando puder", "sem pressa")
+_SPECIFIC_FIRST = frozenset(_DATA["specific_first"])
+_REQUEST = tuple(_DATA["request_cues"])
+_URGENT = tuple(_DATA["urgent_cues"])
+_MINOR = tuple(_DATA["minor_cues"])
 
 
 def _hits(folded: str, keywords: Iterable[str]) -> int:
@@ -159,74 +90,11 @@ def _demo(
 
 
 #: A few demo articles (one topic, three languages) so the deflection step can be tried out of the box.
-DEMO_ARTICLES: tuple[KeywordArticle, ...] = (
-    *_demo(
-        "kb-password-reset",
-        "access",
-        (
-            "password",
-            "forgot",
-            "reset",
-            "contrasena",
-            "olvide",
-            "restablecer",
-            "senha",
-            "esqueci",
-            "redefinir",
-        ),
-        {
-            "en": (
-                "Reset your password",
-                "Open the self-service portal, choose 'Forgot password' and follow the e-mail link.",
-            ),
-            "es": (
-                "Restablecer tu contraseña",
-                "Abre el portal de autoservicio, elige 'Olvidé mi contraseña' y sigue el enlace.",
-            ),
-            "pt": (
-                "Redefinir a sua senha",
-                "Abra o portal de autoatendimento, escolha 'Esqueci minha senha' e siga o link.",
-            ),
-        },
-    ),
-    *_demo(
-        "kb-vpn",
-        "network",
-        ("vpn", "remote", "remoto", "conectar", "connect"),
-        {
-            "en": (
-                "Connecting to the VPN",
-                "Restart the VPN client, check your internet connection and sign in again.",
-            ),
-            "es": (
-                "Conectarse a la VPN",
-                "Reinicia el cliente VPN, comprueba tu conexión a internet y vuelve a iniciar sesión.",
-            ),
-            "pt": (
-                "Conectar à VPN",
-                "Reinicie o cliente VPN, verifique sua conexão com a internet e entre novamente.",
-            ),
-        },
-    ),
-    *_demo(
-        "kb-printer",
-        "printing",
-        ("printer", "print", "impresora", "imprimir", "impressora"),
-        {
-            "en": (
-                "Printer shows offline",
-                "Turn the printer off and on, check the cable or Wi-Fi, then remove and re-add it.",
-            ),
-            "es": (
-                "La impresora aparece sin conexión",
-                "Apaga y enciende la impresora, revisa el cable o el wifi y vuelve a agregarla.",
-            ),
-            "pt": (
-                "Impressora aparece offline",
-                "Desligue e ligue a impressora, verifique o cabo ou o Wi-Fi e adicione-a novamente.",
-            ),
-        },
-    ),
+DEMO_ARTICLES: tuple[KeywordArticle, ...] = tuple(
+    article
+    for item in _DATA["demo_articles"]
+    for article in _demo(item["id"], item["category"], item["keywords"],
+                         {lang: (t["title"], t["summary"]) for lang, t in item["texts"].items()})
 )
 
 
