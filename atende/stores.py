@@ -122,13 +122,16 @@ class SqlConversationStore:
     one transaction, so a crash can never leave a processed message without its state or vice versa.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cache: bool = True) -> None:
+        """``cache`` keeps each conversation's last state in memory: right when one process owns every
+        conversation, wrong in the scaled mode, where a conversation moves between workers."""
         # The ticket core's engine set-up (WAL, busy timeout, BEGIN IMMEDIATE for writers) serves here too.
         self.engine = make_engine("sqlite://" if url == "memory" else url)
         self._writer = writer(self.engine)
         metadata.create_all(self.engine)
         self._upgrade()
         self._cache: dict[str, dict[str, Any]] = {}
+        self._caching = cache
 
     def _upgrade(self) -> None:
         """Files written before the Dispatcher lack the inbox's new columns: add them (nullable)."""
@@ -236,7 +239,8 @@ class SqlConversationStore:
                         sent_at=None if replies else now,
                     )
                 )
-        self._cache[key] = state
+        if self._caching:
+            self._cache[key] = state
 
     def processed_sync(self, message_key: str) -> list[dict[str, Any]] | None:
         with self.engine.connect() as conn:
