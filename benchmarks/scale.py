@@ -98,7 +98,7 @@ class Setup:
                     raise RuntimeError((self.root / "serve.log").read_text()[-2000:])
                 await asyncio.sleep(0.1)
         if self.n_workers:
-            await self.wait_owned(None)
+            await self.wait_owned(None, distinct=self.n_workers)
 
     @property
     def url(self) -> str:
@@ -114,12 +114,12 @@ class Setup:
         finally:
             await r.aclose()
 
-    async def wait_owned(self, exclude_pid: int | None, timeout: float = 90) -> float:
+    async def wait_owned(self, exclude_pid: int | None, timeout: float = 90, distinct: int = 1) -> float:
         start = time.monotonic()
         while time.monotonic() - start < timeout:
             owners = await self.owners()
             if all(o is not None and (exclude_pid is None or o.split(":")[1] != str(exclude_pid))
-                   for o in owners.values()):
+                   for o in owners.values()) and len(set(owners.values())) >= distinct:
                 return time.monotonic() - start
             await asyncio.sleep(0.05)
         raise RuntimeError(f"shards not owned: {await self.owners()}")
@@ -144,7 +144,7 @@ class Setup:
             with engine.connect() as c:
                 lost = c.execute(sa.text("SELECT count(*) FROM inbox WHERE status <> 'processed'")).scalar()
                 undelivered = c.execute(sa.text(
-                    "SELECT count(*) FROM outbox_rows WHERE status NOT IN ('sent', 'answered')")).scalar()
+                    "SELECT count(*) FROM outbox WHERE status NOT IN ('sent', 'answered')")).scalar()
                 dups = c.execute(sa.text(
                     "SELECT count(*) FROM (SELECT conversation_key FROM tickets GROUP BY conversation_key "
                     "HAVING count(*) > 1) d")).scalar()
@@ -240,9 +240,10 @@ async def run(args: argparse.Namespace) -> None:
         takeovers: list[float] = []
         try:
             for _ in range(args.kills):
-                await setup.wait_owned(None)
-                await asyncio.sleep(1.0)
-                victim = setup.workers[0]
+                await setup.wait_owned(None, distinct=2)
+                owners = await setup.owners()
+                victim = next(w for w in setup.workers
+                              if any(o and o.split(":")[1] == str(w.pid) for o in owners.values()))
                 victim.send_signal(signal.SIGKILL)
                 victim.wait(10)
                 setup.workers.remove(victim)

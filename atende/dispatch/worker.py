@@ -258,7 +258,10 @@ class ShardWorker:
 def connect_redis(url: str) -> Any:
     from redis.asyncio import Redis
 
-    return Redis.from_url(url, decode_responses=True, socket_connect_timeout=3, health_check_interval=10)
+    # No read timeout: BLPOP (web chat, 25 s) and XREADGROUP block longer than redis-py's default 5 s. A dead
+    # server closes the sockets (errors at once); keepalive and the health check catch a vanished host.
+    return Redis.from_url(url, decode_responses=True, socket_connect_timeout=3, socket_timeout=None,
+                          socket_keepalive=True, health_check_interval=10)
 
 
 async def serve_worker(runtime: Runtime, *, on_ready: Callable[[ShardWorker], Awaitable[None]] | None = None,

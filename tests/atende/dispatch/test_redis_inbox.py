@@ -1,0 +1,146 @@
+"""The scaled mode in one process (ingress runtime + a worker runtime on the same PostgreSQL and Redis, the
+worker's ShardWorker in this event loop): the web chat answered inside the request through the Redis reply
+key, the "we are on it" hand-over to push, agent events through the streams, and the settings guard."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from atende.app import create_app
+from atende.dispatch.redis_inbox import RedisWaiters
+from atende.dispatch.shards import shard_of, stream_key
+from atende.dispatch.worker import ShardWorker, transient_errors
+from atende.runtime import Runtime, build_runtime
+from atende.settings import load_settings
+from atende.webchat import WORKING_ON_IT
+from tests.atende.conftest import Chat
+from tests.services import PostgresServer, RedisServer
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+
+def test_shards_are_stable_and_spread() -> None:
+    assert shard_of("telegram:42", 8) == 3  # the same in every process: not Python's salted hash
+    counts = [0] * 8
+    for i in range(800):
+        counts[shard_of(f"web:{i:032x}", 8)] += 1
+    assert min(counts) > 60
+
+
+def test_the_scaled_mode_refuses_sqlite(tmp_path: Path) -> None:
+    s = load_settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:1/0")
+    assert "ATENDE_DATABASE_URL" in (s.scaled_problem() or "")
+    s = load_settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:1/0",
+                      database_url="postgresql+psycopg://u@h/db")
+    assert s.scaled_problem() is None and s.resolved_state_url == "postgresql+psycopg://u@h/db"
+    assert load_settings(data_dir=tmp_path).scaled_problem() is None
+
+
+@pytest_asyncio.fixture
+async def scaled(tmp_path: Path, postgres_server: PostgresServer,
+                 redis_restartable: RedisServer) -> AsyncIterator[tuple[Runtime, Runtime, ShardWorker]]:
+    settings = load_settings(data_dir=tmp_path, database_url=postgres_server.create_database("inbox"),
+                             redis_url=redis_restartable.url, use_keyword_standins=True, api_token="t" * 32,
+                             stream_shards=2, worker_lease_seconds=1.0)
+    ingress = build_runtime(settings, env={})
+    worker_rt = build_runtime(settings, env={})
+    worker_rt.dispatcher.remote = RedisWaiters(worker_rt.redis)
+    worker_rt.dispatcher.transient = transient_errors()
+    worker_rt.dispatcher.claim_sends = True
+    await worker_rt.start_worker(load_models=False)  # loads the language detector before taking shards
+    worker = ShardWorker(worker_rt.redis, worker_rt.dispatcher, worker_rt.conv_store, shards=2, lease_ttl=1.0,
+                         sweep_after=2.0)
+    task = asyncio.create_task(worker.run())
+    try:
+        for _ in range(100):
+            if worker.owned == {0, 1}:
+                break
+            await asyncio.sleep(0.05)
+        yield ingress, worker_rt, worker
+    finally:
+        await worker.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 10)
+        for rt in (ingress, worker_rt):
+            await rt.redis.aclose()
+            rt.close()
+
+
+async def client_for(runtime: Runtime) -> httpx.AsyncClient:
+    app = create_app(runtime, manage_runtime=False, load_models=False)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingress")
+
+
+async def test_web_chat_is_answered_in_the_request_through_the_worker(scaled: Any) -> None:
+    ingress, worker_rt, _worker = scaled
+    assert ingress.dispatcher.busy == 0
+    async with await client_for(ingress) as http:
+        chat = Chat(http, "s" * 24)
+        reference = await chat.report("My laptop cannot connect to the VPN since this morning, error 809")
+        assert reference and reference.startswith("INC-")
+        again = await http.post("/api/chat/messages",
+                                json={"session": "s" * 24, "text": "hello", "message_id": "m-1"})
+        resend = await http.post("/api/chat/messages",
+                                 json={"session": "s" * 24, "text": "hello", "message_id": "m-1"})
+        assert resend.json() == again.json()  # a resend gets the stored replies, processed once
+    assert ingress.dispatcher.busy == 0  # ingress never ran the engine itself
+    (ticket,) = worker_rt.tickets.list_tickets()
+    assert ticket.reference == reference
+
+
+async def test_a_reply_that_misses_its_request_follows_by_push(scaled: Any) -> None:
+    ingress, _worker_rt, worker = scaled
+    await worker.stop()  # nobody processes: the request times out
+    await asyncio.sleep(1.5)
+    session = "p" * 24
+    async with await client_for(ingress) as http:
+        from atende import webchat
+
+        saved = webchat.ASK_TIMEOUT_S
+        webchat.ASK_TIMEOUT_S = 0.5
+        try:
+            r = await http.post("/api/chat/messages",
+                                json={"session": session, "text": "my printer is jammed"})
+        finally:
+            webchat.ASK_TIMEOUT_S = saved
+        assert r.json()["replies"][0]["text"] == WORKING_ON_IT
+        # A worker comes back: the waiting key is gone, so it pushes instead of answering the request.
+        _ingress2, worker_rt, _ = scaled
+        fresh = ShardWorker(worker_rt.redis, worker_rt.dispatcher, worker_rt.conv_store, shards=2,
+                            lease_ttl=1.0, sweep_after=2.0)
+        task = asyncio.create_task(fresh.run())
+        try:
+            pushed: list[Any] = []
+            for _ in range(200):
+                got = await http.get("/api/chat/messages", params={"session": session})
+                pushed += got.json()["replies"]
+                if pushed:
+                    break
+                await asyncio.sleep(0.05)
+            assert pushed and pushed[0]["text"] != WORKING_ON_IT
+            assert not (await http.get("/api/chat/messages", params={"session": session})).json()["replies"]
+        finally:
+            await fresh.stop()
+            await asyncio.wait_for(task, 10)
+
+
+async def test_receive_queues_a_pointer_on_the_conversations_shard(scaled: Any) -> None:
+    ingress, _worker_rt, worker = scaled
+    await worker.stop()
+    await asyncio.sleep(1.5)
+    from dialog.messages import Identity, InboundMessage
+
+    msg = InboundMessage(channel="telegram", conversation_key="telegram:9", text="VPN down",
+                         sender=Identity(channel="telegram", native_id="9"), provider_message_id="1")
+    assert await ingress.inbox.receive(msg)
+    assert not await ingress.inbox.receive(msg)  # a redelivery: still waiting, so queued once more
+    entries = await ingress.redis.xrange(stream_key(shard_of("telegram:9", 2)))
+    assert [e[1] for e in entries] == [{"c": "telegram:9", "k": "telegram:9/1"}] * 2
