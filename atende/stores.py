@@ -110,6 +110,9 @@ outbox = Table(
 )
 
 
+_SCHEMA_LOCK_KEY = 0x6174656E6465  # "atende": the conversation store's schema creation (PostgreSQL)
+
+
 def _jsonable(value: Any) -> Any:
     """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest."""
     return json.loads(json.dumps(value, default=str))
@@ -128,23 +131,27 @@ class SqlConversationStore:
         # The ticket core's engine set-up (WAL, busy timeout, BEGIN IMMEDIATE for writers) serves here too.
         self.engine = make_engine("sqlite://" if url == "memory" else url)
         self._writer = writer(self.engine)
-        metadata.create_all(self.engine)
-        self._upgrade()
+        with self._writer.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # Scaled mode: several processes start at once on a fresh database; one creates the
+                # tables, the others wait here and find them (without it: duplicate-key errors on create).
+                from sqlalchemy import text
+
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            metadata.create_all(conn)
+            self._upgrade(conn)
         self._cache: dict[str, dict[str, Any]] = {}
         self._caching = cache
 
-    def _upgrade(self) -> None:
+    def _upgrade(self, conn: Any) -> None:
         """Files written before the Dispatcher lack the inbox's new columns: add them (nullable)."""
         from sqlalchemy import inspect, text
 
-        have = {c["name"] for c in inspect(self.engine).get_columns("inbox")}
+        have = {c["name"] for c in inspect(conn).get_columns("inbox")}
         missing = [c for c in inbox.columns if c.name not in have]
-        if not missing:
-            return
-        with self._writer.begin() as conn:
-            for col in missing:
-                kind = col.type.compile(dialect=self.engine.dialect)
-                conn.execute(text(f"ALTER TABLE inbox ADD COLUMN {col.name} {kind}"))
+        for col in missing:
+            kind = col.type.compile(dialect=self.engine.dialect)
+            conn.execute(text(f"ALTER TABLE inbox ADD COLUMN {col.name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()

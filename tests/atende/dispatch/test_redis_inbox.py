@@ -144,3 +144,19 @@ async def test_receive_queues_a_pointer_on_the_conversations_shard(scaled: Any) 
     assert not await ingress.inbox.receive(msg)  # a redelivery: still waiting, so queued once more
     entries = await ingress.redis.xrange(stream_key(shard_of("telegram:9", 2)))
     assert [e[1] for e in entries] == [{"c": "telegram:9", "k": "telegram:9/1"}] * 2
+
+
+def test_processes_starting_at_once_on_a_fresh_database_create_the_tables_once(
+        postgres_server: PostgresServer) -> None:
+    """`atende serve` and `atende worker` started together: without the schema lock, one of them died on
+    a duplicate-key error from CREATE TABLE (seen in benchmarks/scale.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from atende.stores import SqlConversationStore
+
+    url = postgres_server.create_database("schema")
+    with ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(lambda _: SqlConversationStore(url, cache=False), range(6)))
+    for store in stores:
+        assert store.inbox_count() == 0
+        store.close()
