@@ -160,3 +160,19 @@ def test_processes_starting_at_once_on_a_fresh_database_create_the_tables_once(
     for store in stores:
         assert store.inbox_count() == 0
         store.close()
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "ATENDE_REDIS_URL"),
+    ({"ATENDE_REDIS_URL": "redis://127.0.0.1:1/0"}, "needs a PostgreSQL ATENDE_DATABASE_URL"),
+])
+def test_atende_worker_refuses_without_the_scaled_mode(tmp_path: Path, env: dict[str, str],
+                                                       message: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATENDE_")}
+    r = subprocess.run([sys.executable, "-m", "atende", "worker"], capture_output=True, text=True, timeout=60,
+                       env={**clean, "ATENDE_DATA_DIR": str(tmp_path), **env})
+    assert r.returncode == 2 and message in r.stderr
