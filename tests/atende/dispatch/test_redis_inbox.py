@@ -96,6 +96,23 @@ async def test_web_chat_is_answered_in_the_request_through_the_worker(scaled: An
     assert ticket.reference == reference
 
 
+async def test_an_agent_reply_goes_through_the_streams_and_reports_its_delivery(scaled: Any) -> None:
+    ingress, worker_rt, _worker = scaled
+    session = "a" * 24
+    async with await client_for(ingress) as http:
+        chat = Chat(http, session)
+        reference = await chat.report("Excel crashes when I open the budget file")
+        assert reference
+        ticket = ingress.tickets.get(reference)
+        # The agent's action enters at ingress (API) and is delivered by the worker, behind the user's turns.
+        assert await ingress.notifier.agent_reply(ticket, "Please send me the file name.", "agent-1")
+        got = await http.get("/api/chat/messages", params={"session": session})
+        assert any("Please send me the file name." in r["text"] for r in got.json()["replies"])
+    events = [row for row in await asyncio.to_thread(worker_rt.conv_store.inbox_rows, f"web:{session}")
+              if row["kind"] == "event"]
+    assert [e["status"] for e in events] == ["processed"]
+
+
 async def test_a_reply_that_misses_its_request_follows_by_push(scaled: Any) -> None:
     ingress, _worker_rt, worker = scaled
     await worker.stop()  # nobody processes: the request times out
