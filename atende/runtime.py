@@ -106,6 +106,9 @@ class Runtime:
     mounted: list[Mounted] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
+    detector: Any = None  # the language detector (a worker loads its models before taking shards)
+    redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
+    lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -124,10 +127,23 @@ class Runtime:
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
-        await self.dispatcher.start()
+        # In the scaled mode ingress processes nothing: `atende worker` processes do (start_worker).
+        if self.redis is None:
+            await self.dispatcher.start()
         for m in self.mounted:
             if m.start is not None:
                 await m.start()
+
+    async def start_worker(self, *, load_models: bool = True) -> None:
+        """The scaled mode's worker: models and periodic jobs, no channels (ingress runs those)."""
+        if load_models:
+            self._tasks.append(asyncio.create_task(self._load_models(0.0)))
+        self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        if self.detector is not None:
+            # Its models load on first use, holding the GIL for a second or more: done here, before the
+            # worker takes shards, that stall cannot outlast a lease renewal.
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.detector.detect, "Warm up: the VPN does not connect today.")
 
     async def _load_models(self, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -146,14 +162,20 @@ class Runtime:
             kb.state = "fallback"  # no suggestions: the bot files tickets without offering articles
 
     async def _auto_close_loop(self) -> None:
+        period = timedelta(hours=1).total_seconds()
         while True:
             try:
+                # Scaled mode: once cluster-wide. The holder keeps the lease round after round; when it
+                # dies, another process takes the job within 1.5 periods.
+                if self.lease is not None and not await self.lease.acquire("auto-close", period * 1.5):
+                    await asyncio.sleep(period)
+                    continue
                 closed = await asyncio.to_thread(self.tickets.auto_close, datetime.now(UTC))
                 if closed:
                     log.info("auto-closed %d resolved tickets", len(closed))
             except Exception:
                 log.exception("auto-close failed")
-            await asyncio.sleep(timedelta(hours=1).total_seconds())
+            await asyncio.sleep(period)
 
     async def stop(self) -> None:
         for m in reversed(self.mounted):
@@ -181,7 +203,7 @@ def build_runtime(
     """Build the whole product from settings. ``env`` is what connectors read their settings from."""
     private_data_dir(settings.data_dir)
     tickets = TicketStore.open(settings.resolved_database_url, build_policy(settings))
-    conv_store = SqlConversationStore(settings.resolved_state_url)
+    conv_store = SqlConversationStore(settings.resolved_state_url, cache=not settings.redis_url)
     token, _ = ensure_api_token(settings)
 
     metrics = Metrics()
@@ -210,17 +232,31 @@ def build_runtime(
         playbooks_dir=settings.playbooks_dir,
         taxonomy_file=settings.resolved_taxonomy_file,
     )
+    detector = LinguaDetector()
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
         tickets=TicketServiceAdapter(tickets, metrics),
         store=conv_store,
-        detector=LinguaDetector(),
+        detector=detector,
         settings=engine_settings,
     )
     notifier = Notifier(tickets, metrics=metrics)
     dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
-    inbox = Inbox(conv_store, dispatcher)
+    redis: Any = None
+    inbox: Inbox
+    if settings.redis_url:
+        from atende.dispatch.redis_inbox import RedisInbox
+        from atende.dispatch.shards import GROUP, stream_key
+        from atende.dispatch.worker import connect_redis
+        from atende.observability import redis_stream_backlog
+
+        redis = connect_redis(settings.redis_url)
+        inbox = RedisInbox(conv_store, dispatcher, redis, settings.stream_shards)
+        metrics.backlog_probe = redis_stream_backlog(
+            redis, {str(i): stream_key(i) for i in range(settings.stream_shards)}, GROUP)
+    else:
+        inbox = Inbox(conv_store, dispatcher)
     inbox.on_received = lambda m: metrics.message_in(m.channel)
     dispatcher.on_processed = lambda m, seconds: metrics.processing_seconds.labels(
         channel=m.channel).observe(seconds)
@@ -239,7 +275,13 @@ def build_runtime(
         classifier=classifier,
         kb=kb,
         metrics=metrics,
+        redis=redis,
+        detector=detector,
     )
+    if redis is not None:
+        from atende.dispatch.lease import RedisLease
+
+        runtime.lease = RedisLease(redis)
     outbounds: dict[str, Outbound] = {}
 
     async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:

@@ -115,6 +115,20 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://host:port/db: switches on the scaled mode (with a PostgreSQL database)"
     )
+    stream_shards: int = Field(
+        8, ge=1, le=1024, description="scaled mode: Redis stream shards (conversations hashed over them); "
+        "every process must agree"
+    )
+    worker_lease_seconds: float = Field(
+        5.0, gt=0.2, description="scaled mode: a worker's shard lease; a dead worker's shards move within ~it"
+    )
+    sweep_after_seconds: float = Field(
+        30.0, gt=0, description="scaled mode: messages recorded but unprocessed this long are queued again"
+    )
+    resend_after_seconds: float = Field(
+        180.0, gt=0, description="scaled mode: a reply whose worker died mid-send is sent again after this "
+        "(longer than any send with its retries takes)"
+    )
 
     api_docs: bool = Field(
         False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
@@ -144,7 +158,21 @@ class Settings(BaseSettings):
 
     @property
     def resolved_state_url(self) -> str:
-        return self.state_url or f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
+        if self.state_url:
+            return self.state_url
+        if self.redis_url and self.database_url:  # scaled mode: one database for a whole turn
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
+
+    def scaled_problem(self) -> str | None:
+        """Why these settings cannot run the scaled mode (None when they can): any number of processes on
+        any hosts share the stores, so SQLite files and in-memory state will not do."""
+        if not self.redis_url:
+            return None
+        for name, url in (("DATABASE_URL", self.database_url), ("STATE_URL", self.resolved_state_url)):
+            if not url or url == "memory" or url.startswith("sqlite"):
+                return f"ATENDE_REDIS_URL (scaled mode) needs a PostgreSQL ATENDE_{name}"
+        return None
 
     @property
     def resolved_model_dir(self) -> Path:

@@ -115,6 +115,9 @@ outbox = Table(
 )
 
 
+_SCHEMA_LOCK_KEY = 0x6174656E6465  # "atende": the conversation store's schema creation (PostgreSQL)
+
+
 def _jsonable(value: Any) -> Any:
     """Extras may hold anything a connector found useful; keep what JSON can carry, stringify the rest.
     Lone surrogates ("\ud800", valid in JSON, not in UTF-8) become U+FFFD: no database stores them."""
@@ -150,20 +153,33 @@ class SqlConversationStore:
     one transaction, so a crash can never leave a processed message without its state or vice versa.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cache: bool = True) -> None:
+        """``cache`` keeps each conversation's last state in memory: right when one process owns every
+        conversation, wrong in the scaled mode, where a conversation moves between workers."""
         # The ticket core's engine set-up (WAL, busy timeout, BEGIN IMMEDIATE for writers) serves here too.
         self.engine = make_engine("sqlite://" if url == "memory" else url)
         self._writer = writer(self.engine)
-        metadata.create_all(self.engine)
-        self._upgrade()
+        with self._writer.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # Scaled mode: several processes start at once on a fresh database; one creates the
+                # tables, the others wait here and find them (without it: duplicate-key errors on create).
+                from sqlalchemy import text
+
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            metadata.create_all(conn)
+            self._upgrade(conn)
         # Recently used conversation states (LRU, CACHE_MAX entries): a hit saves a thread hop and a query;
-        # an unbounded dict grew by one entry per session ever seen.
+        # an unbounded dict grew by one entry per session ever seen. Off in the scaled mode, where a
+        # conversation moves between workers.
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_lock = threading.Lock()  # loads and saves run in worker threads
+        self._caching = cache
 
     CACHE_MAX = 10_000
 
     def _remember(self, key: str, state: dict[str, Any]) -> None:
+        if not self._caching:
+            return
         with self._cache_lock:
             self._cache[key] = state
             self._cache.move_to_end(key)
@@ -182,18 +198,15 @@ class SqlConversationStore:
         """The engine for write transactions (BEGIN IMMEDIATE on SQLite); atende.retention prunes with it."""
         return self._writer
 
-    def _upgrade(self) -> None:
+    def _upgrade(self, conn: Any) -> None:
         """Files written before the Dispatcher lack the inbox's new columns: add them (nullable)."""
         from sqlalchemy import inspect, text
 
-        have = {c["name"] for c in inspect(self.engine).get_columns("inbox")}
+        have = {c["name"] for c in inspect(conn).get_columns("inbox")}
         missing = [c for c in inbox.columns if c.name not in have]
-        if not missing:
-            return
-        with self._writer.begin() as conn:
-            for col in missing:
-                kind = col.type.compile(dialect=self.engine.dialect)
-                conn.execute(text(f"ALTER TABLE inbox ADD COLUMN {col.name} {kind}"))
+        for col in missing:
+            kind = col.type.compile(dialect=self.engine.dialect)
+            conn.execute(text(f"ALTER TABLE inbox ADD COLUMN {col.name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -69,6 +69,7 @@ def serve(
     from atende.server import server_config
 
     settings = _settings(http_host=host, http_port=port)
+    _scaled_ok(settings)
     lock, generated = _single_process(settings, settings.log_level)
     runtime = _runtime(settings)
     if generated:  # once, when it is new; afterwards `atende token` shows it
@@ -80,6 +81,33 @@ def serve(
         runtime.close()
         if lock is not None:
             lock.release()
+
+
+def _scaled_ok(settings: Settings) -> None:
+    problem = settings.scaled_problem()
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def worker() -> None:
+    """Scaled mode (ATENDE_REDIS_URL): process the message streams - run the engine, file tickets, deliver
+    the replies. Run as many as you like, on any hosts; `atende serve` processes are the ingress."""
+    from atende.dispatch.worker import serve_worker
+
+    settings = _settings()
+    if not settings.redis_url:
+        typer.echo("error: atende worker runs in the scaled mode only: set ATENDE_REDIS_URL "
+                   "(single-process `atende serve` processes its messages itself)", err=True)
+        raise typer.Exit(2)
+    _scaled_ok(settings)
+    _single_process(settings, settings.log_level)  # logging; the scaled mode takes no data lock
+    runtime = _runtime(settings)
+    try:
+        asyncio.run(serve_worker(runtime, install_signals=True))
+    finally:
+        runtime.close()
 
 
 @app.command()

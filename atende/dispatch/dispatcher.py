@@ -36,6 +36,16 @@ from dialog.state import reply_from_dict
 
 log = logging.getLogger(__name__)
 
+#: Scaled mode: sends that failed for a passing reason (each after the connector's own retries) are tried
+#: again this many times, with the worker's backoff, before the row is marked failed and logged.
+MAX_DELIVERY_ROUNDS = 8
+
+
+class DeliveryDeferred(Exception):
+    """Scaled mode: a send failed for a passing reason; the row is pending again and the conversation
+    waits (its next replies must not overtake this one). The worker retries after a backoff."""
+
+
 #: Attempts at running the engine on one message before it is set aside as ``failed`` (a poison message
 #: must not block its conversation for ever); transient database errors are retried within these.
 MAX_ATTEMPTS = 3
@@ -66,6 +76,15 @@ class DeliveryLog(Protocol):
     async def delivery_failed(self, conversation_key: str, channel: str, error: str) -> None: ...
 
 
+class RemoteWaiters(Protocol):
+    """Waiters in other processes (the scaled mode: an ingress waits on Redis for a worker's outcome)."""
+
+    async def answer(self, message_key: str, outcome: Outcome) -> bool:
+        """Hand the outcome to a waiter, if one still waits: True when it took it (then the replies go in
+        its response and are not pushed)."""
+        ...
+
+
 class Dispatcher:
     def __init__(self, engine: Engine, queue: SqlQueue, outbounds: Mapping[str, Outbound],
                  log_sink: DeliveryLog | None = None, *, retry_delay: float = 0.2) -> None:
@@ -80,6 +99,12 @@ class Dispatcher:
         self._running = False
         self.on_processed: Callable[[InboundMessage, float], Awaitable[None] | None] | None = None
         self.limiter: SenderLimiter | None = None  # per-sender rate limit, set by the runtime
+        #: Scaled mode: waiters of other processes, and the errors that are not the message's fault
+        #: (database or Redis unreachable): those propagate out of process_conversation unmarked, so the
+        #: worker retries with backoff instead of setting the message aside as failed.
+        self.remote: RemoteWaiters | None = None
+        self.transient: tuple[type[BaseException], ...] = ()
+        self.claim_sends = False  # scaled mode: claim each outbox row before sending it (queue.claim_outbox)
 
     # --- lifecycle ---
     async def start(self) -> None:
@@ -140,6 +165,17 @@ class Dispatcher:
         finally:
             self._workers.pop(key, None)
 
+    async def process_conversation(self, key: str) -> None:
+        """The scaled worker's unit of work: send what the outbox holds for the conversation, then process
+        its waiting rows in order, delivering each. Returns when nothing waits; raises the ``transient``
+        errors (nothing is marked then: the caller retries later and acknowledges only after a return)."""
+        while True:
+            await self._send_pending(key)
+            row = await asyncio.to_thread(self.queue.next_received, key)
+            if row is None:
+                return
+            await self._process(row)
+
     async def _process(self, row: dict[str, Any]) -> None:
         with log_context(conversation_key=row["conversation_key"], message_id=row["idempotency_key"]):
             await self._process_logged(row)
@@ -148,16 +184,22 @@ class Dispatcher:
         key = row["idempotency_key"]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
+                if attempt > 1:
+                    current = await asyncio.to_thread(self.queue.row_by_key, key)
+                    if current is None or current["status"] != "received":
+                        return  # another process finished it meanwhile (a lease overlap): nothing to redo
                 if row.get("kind") == "event":
                     await self._process_event(row)
                 else:
                     await self._process_message(row)
                 return
+            except self.transient:
+                raise
             except Exception as exc:
                 log.exception("dispatcher: processing %s failed (attempt %d/%d)", key, attempt, MAX_ATTEMPTS)
                 if attempt == MAX_ATTEMPTS:
                     await asyncio.to_thread(self.queue.set_status, row["id"], "failed")
-                    self._resolve(key, Outcome([], False, f"processing failed: {exc}"))
+                    await self._finish(key, Outcome([], False, f"processing failed: {exc}"))
                     return
                 await asyncio.sleep(self.retry_delay * attempt)
 
@@ -166,7 +208,7 @@ class Dispatcher:
         if message.extras.get("no_reply"):
             # Recorded (auto-replies, bounces, list mail) but never answered: that is what stops mail loops.
             await asyncio.to_thread(self.queue.set_status, row["id"], "ignored")
-            self._resolve(row["idempotency_key"], Outcome([], None))
+            await self._finish(row["idempotency_key"], Outcome([], None))
             return
         if self.limiter is not None and await self._slowed_down(row, message):
             return
@@ -187,7 +229,7 @@ class Dispatcher:
             if res is not None:
                 await res
         await self._send_pending(message.conversation_key, message)
-        self._resolve(row["idempotency_key"], Outcome([], None))  # nothing to say (no outbox row to send)
+        await self._finish(row["idempotency_key"], Outcome([], None))  # nothing to say (no outbox row)
 
     async def _slowed_down(self, row: dict[str, Any], message: InboundMessage) -> bool:
         """Over the per-sender limit (atende/ratelimit.py): recorded, not processed; one polite reply."""
@@ -211,7 +253,7 @@ class Dispatcher:
         event = TicketEvent(**payload["event"])
         await self.engine.notify(row["conversation_key"], event, message_key=row["idempotency_key"])
         await self._send_pending(row["conversation_key"])
-        self._resolve(row["idempotency_key"], Outcome([], None))
+        await self._finish(row["idempotency_key"], Outcome([], None))
 
     # --- delivery from the outbox ---
     async def _send_pending(self, key: str, current: InboundMessage | None = None) -> None:
@@ -219,6 +261,22 @@ class Dispatcher:
             await self._send(out, current)
 
     async def _send(self, out: dict[str, Any], current: InboundMessage | None) -> None:
+        if not self.claim_sends:
+            await self._send_claimed(out, current)
+            return
+        if not await asyncio.to_thread(self.queue.claim_outbox, out["id"]):
+            return  # another worker is sending it
+        try:
+            await self._send_claimed(out, current)
+        except DeliveryDeferred:
+            raise
+        except BaseException:
+            # Not sent (or not known to be): back to pending now rather than after the sweeper's delay.
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.queue.outbox_release, out["id"])
+            raise
+
+    async def _send_claimed(self, out: dict[str, Any], current: InboundMessage | None) -> None:
         mkey = out["message_key"]
         replies = [reply_from_dict(r) for r in out["replies"]]
         waiter = self._waiters.pop(mkey, None)
@@ -231,20 +289,44 @@ class Dispatcher:
         if row is None:
             await asyncio.to_thread(self.queue.outbox_done, out["id"], "failed", "inbox row missing")
             return
+        if (self.remote is not None and row.get("kind") != "event"
+                and await self.remote.answer(mkey, Outcome(replies, True))):
+            await self._mark(out["id"], "answered")
+            return
+        defer = self.claim_sends and int(out.get("attempts") or 0) + 1 < MAX_DELIVERY_ROUNDS
+
         async def mark(parts: int) -> None:
             await asyncio.to_thread(self.queue.outbox_progress, out["id"], parts)
 
         token = delivery_progress.set(DeliveryProgress(int(out.get("progress") or 0), mark))
         try:
-            ok, error = await self._deliver(row, replies, current)
+            ok, error = await self._deliver(row, replies, current, may_defer=defer)
+        except DeliveryDeferred as exc:
+            await asyncio.to_thread(self.queue.outbox_retry, out["id"], str(exc))
+            raise
         finally:
             delivery_progress.reset(token)
-        await asyncio.to_thread(self.queue.outbox_done, out["id"], "sent" if ok else "failed", error)
+        await self._mark(out["id"], "sent" if ok else "failed", error)
         if waiter is not None and not waiter.done():
             waiter.set_result(Outcome(replies, ok, error))
+        if self.remote is not None and row.get("kind") == "event":
+            await self.remote.answer(mkey, Outcome(replies, ok, error))
 
-    async def _deliver(self, row: dict[str, Any], replies: list[Reply],
-                       current: InboundMessage | None) -> tuple[bool, str | None]:
+    async def _mark(self, row_id: int, status: str, error: str | None = None) -> None:
+        """Mark an outbox row done. The send already happened: with the database briefly unreachable
+        (scaled mode), insist for a while rather than leave the row pending, which would send it again."""
+        delay = 0.1
+        for _ in range(12):
+            try:
+                await asyncio.to_thread(self.queue.outbox_done, row_id, status, error)
+                return
+            except self.transient:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        await asyncio.to_thread(self.queue.outbox_done, row_id, status, error)
+
+    async def _deliver(self, row: dict[str, Any], replies: list[Reply], current: InboundMessage | None,
+                       may_defer: bool = False) -> tuple[bool, str | None]:
         event = row.get("kind") == "event"
         payload = dict(row["payload"] or {}) if event else {}
         channel = str(payload.get("channel") or row["channel"])
@@ -264,6 +346,8 @@ class Dispatcher:
                 else:
                     await outbound.reply(current or message_from_row(row), replies)
             except ChannelError as exc:
+                if may_defer and exc.retryable:
+                    raise DeliveryDeferred(str(exc)) from exc
                 error = str(exc)
             except Exception as exc:  # a connector bug must still leave a trace for the agent
                 log.exception("delivery on %s failed", channel)
@@ -277,6 +361,12 @@ class Dispatcher:
         if error is not None:
             log.warning("delivery to %s (%s) failed: %s", conversation, channel, error)
         return error is None, error
+
+    async def _finish(self, key: str, outcome: Outcome) -> None:
+        """A message or event is done without an outbox row to send: tell whoever waits for it."""
+        self._resolve(key, outcome)
+        if self.remote is not None:
+            await self.remote.answer(key, outcome)
 
     def _resolve(self, key: str, outcome: Outcome) -> None:
         fut = self._waiters.pop(key, None)

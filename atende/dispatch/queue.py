@@ -122,6 +122,29 @@ class SqlQueue:
         with self._writer.begin() as conn:
             conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id).values(progress=parts))
 
+    def claim_outbox(self, row_id: int) -> bool:
+        """Scaled mode: take a pending outbox row for sending (pending -> sending), so two workers that
+        overlap on a conversation (a lease lost to a stall) never both send it. A row left ``sending``
+        by a dead worker is put back to pending by the sweeper."""
+        with self._writer.begin() as conn:
+            res = conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id,
+                                                         outbox_rows.c.status == "pending")
+                               .values(status="sending", sent_at=_now()))
+        return bool(res.rowcount == 1)
+
+    def outbox_release(self, row_id: int) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(update(outbox_rows)
+                         .where(outbox_rows.c.id == row_id, outbox_rows.c.status == "sending")
+                         .values(status="pending"))
+
+    def outbox_retry(self, row_id: int, error: str) -> None:
+        """Scaled mode: a send that failed for a reason that passes (429, 5xx, timeout) goes back to
+        pending, counted, to be tried again by the worker's backoff."""
+        with self._writer.begin() as conn:
+            conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id).values(
+                status="pending", error=error, attempts=outbox_rows.c.attempts + 1))
+
     def outbox_done(self, row_id: int, status: str, error: str | None = None) -> None:
         with self._writer.begin() as conn:
             conn.execute(update(outbox_rows).where(outbox_rows.c.id == row_id).values(
