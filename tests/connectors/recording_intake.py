@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import ChannelError
+from connectors.base import Answered, ChannelError
 from dialog.messages import InboundMessage, Reply
 
 
@@ -61,12 +61,12 @@ class RecordingIntake:
             self._replies[message.idempotency_key] = replies
         return replies
 
-    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
+    async def ask(self, message: InboundMessage, timeout: float) -> Answered | None:
         key = message.idempotency_key
         if key and any(m.idempotency_key == key for m in self.received):
-            return list(self._replies.get(key, []))
+            return Answered(list(self._replies.get(key, [])), duplicate=True)
         self.received.append(message)
-        return await self.process(message)
+        return Answered(await self.process(message))
 
     async def join(self, timeout: float = 10.0) -> None:
         async with asyncio.timeout(timeout):

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from connectors.base import ChannelError, ConnectorContext, MemoryState
+from connectors.base import Answered, ChannelError, ConnectorContext, MemoryState
 from connectors.email import EmailService, mount
 from dialog.messages import InboundMessage, Option, Reply
 
@@ -178,10 +178,12 @@ class ScriptedIntake:
             return [Reply(f"Ticket {ref} created.", ticket=ref, kind="ticket")]
         return [Reply("Please answer 1 or 2.", options=self.QUESTION, kind="question")]
 
-    async def ask(self, message: InboundMessage, timeout: float) -> list[Reply] | None:
-        if not await self.receive(message):
-            return []
-        return await self.process(message)
+    async def ask(self, message: InboundMessage, timeout: float) -> Answered | None:
+        key = message.idempotency_key or f"anon:{len(self.records)}"
+        if key in self.records:
+            return Answered([], duplicate=True)
+        self.records[key] = message
+        return Answered(await self.process(message))
 
     async def delivery_failed(self, message: InboundMessage | None, channel: str, address: str,
                               error: ChannelError) -> None:
