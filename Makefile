@@ -52,6 +52,8 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/classifier.py
 	$(PY) benchmarks/kb.py
 	$(PY) benchmarks/channels.py
+	$(PY) benchmarks/triage.py
+	$(PY) benchmarks/crash.py --kills 20 --conversations 12
 
 # Long fuzzing run (make test runs a bounded one): FUZZ_COUNT cases per parser target, then the APIs.
 FUZZ_COUNT ?= 5000
