@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy.exc import DBAPIError
+
 from atende.adapters.stores import clean_inbound
 from atende.dispatch.context import current_message_key
 from atende.dispatch.queue import SqlQueue, message_from_row
@@ -45,6 +47,9 @@ class DeliveryDeferred(Exception):
     """Scaled mode: a send failed for a passing reason; the row is pending again and the conversation
     waits (its next replies must not overtake this one). The worker retries after a backoff."""
 
+
+#: Attempts at recording a delivered part (backoff up to 2 s each: about 20 s in all).
+PROGRESS_ATTEMPTS = 14
 
 #: Attempts at running the engine on one message before it is set aside as ``failed`` (a poison message
 #: must not block its conversation for ever); transient database errors are retried within these.
@@ -296,7 +301,16 @@ class Dispatcher:
         defer = self.claim_sends and int(out.get("attempts") or 0) + 1 < MAX_DELIVERY_ROUNDS
 
         async def mark(parts: int) -> None:
-            await asyncio.to_thread(self.queue.outbox_progress, out["id"], parts)
+            # The provider has accepted this part: recording it is what keeps a later resend from repeating
+            # it, so a database that is briefly away (a restart, dropped connections) is waited for.
+            for attempt in range(PROGRESS_ATTEMPTS):
+                try:
+                    await asyncio.to_thread(self.queue.outbox_progress, out["id"], parts)
+                    return
+                except DBAPIError:
+                    if attempt == PROGRESS_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
 
         token = delivery_progress.set(DeliveryProgress(int(out.get("progress") or 0), mark))
         try:
@@ -349,6 +363,8 @@ class Dispatcher:
                 if may_defer and exc.retryable:
                     raise DeliveryDeferred(str(exc)) from exc
                 error = str(exc)
+            except DBAPIError:  # our own database (recording the progress), not the channel: retried above
+                raise
             except Exception as exc:  # a connector bug must still leave a trace for the agent
                 log.exception("delivery on %s failed", channel)
                 error = f"unexpected error: {exc}"
