@@ -301,6 +301,7 @@ def build_runtime(
         client_limit=RateLimiter(settings.rate_limit_ip).hit,
         web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
         deliver=deliver,
+        lease=runtime.lease,  # scaled mode: the IMAP poller runs in one ingress process at a time
     )
     # The web chat is part of the product (the page at /); the other channels only when asked for.
     for name in CONNECTORS if connectors else CONNECTORS[:1]:

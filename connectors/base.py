@@ -117,6 +117,17 @@ async def send_parts(parts: Sequence[T], send: Callable[[T], Awaitable[Any]]) ->
             await progress.mark(i + 1)
 
 
+class Lease(Protocol):
+    """A named lease held by one process of the cluster at a time (atende.dispatch.lease implements it on
+    Redis): what a connector uses for work that must run once cluster-wide, such as polling a mailbox."""
+
+    async def acquire(self, name: str, ttl: float) -> bool: ...
+
+    async def renew(self, name: str, ttl: float) -> bool: ...
+
+    async def release(self, name: str) -> None: ...
+
+
 class KeyValueState(Protocol):
     """Channel-private state (WhatsApp's last inbound time, mail thread headers), kept in the product's
     conversation database instead of a connector's own file. Values are JSON."""
@@ -221,3 +232,5 @@ class ConnectorContext:
     #: Deliver on another channel: ``(channel, conversation_key, replies)``; raises ChannelError when that
     #: channel is not configured (the web chat mails its one-time codes through it).
     deliver: Callable[[str, str, Sequence[Reply]], Awaitable[None]] | None = None
+    #: Scaled mode: the cluster-wide lease (None: one process is the whole cluster).
+    lease: Lease | None = None

@@ -7,6 +7,9 @@ in the server's event loop and whose outbound pushes agent replies to the reques
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Mapping
 
 from connectors.base import ConnectorContext, Mounted
@@ -17,6 +20,11 @@ from connectors.email.settings import EmailSettings, load_settings
 
 __all__ = ["EmailDesk", "EmailService", "EmailSettings", "load_settings", "mount"]
 
+log = logging.getLogger(__name__)
+
+#: Scaled mode: how long the IMAP poller's lease lasts unrenewed (renewed every third of it).
+POLLER_LEASE_SECONDS = 15.0
+
 
 class EmailService:
     """The desk plus its two inbound feeds, started and stopped together."""
@@ -26,6 +34,8 @@ class EmailService:
         s = desk.settings
         self.listener: SmtpListener | None = None
         self.poller: ImapPoller | None = None
+        self._leased: asyncio.Task[None] | None = None
+        self.lease_seconds = POLLER_LEASE_SECONDS
         if s.smtp_listen_port:
             self.listener = SmtpListener(s.smtp_listen_host, s.smtp_listen_port, desk.deliver_smtp,
                                          accepts=desk.accepts, size_limit=s.mail_max_message_bytes,
@@ -42,11 +52,43 @@ class EmailService:
     async def start(self) -> None:
         if self.listener:
             await self.listener.start()
-        if self.poller:
+        if self.poller and self.desk.ctx.lease is not None:
+            # Scaled mode: every ingress process mounts the channel, one of them polls the mailbox.
+            self._leased = asyncio.get_running_loop().create_task(self._poll_under_lease(self.poller))
+        elif self.poller:
             await self.poller.start()
 
+    async def _poll_under_lease(self, poller: ImapPoller) -> None:
+        """Poll while this process holds the mailbox's lease; another process takes over within the lease
+        time when this one dies or loses it (two pollers would only fetch twice: the inbox de-duplicates)."""
+        lease = self.desk.ctx.lease
+        assert lease is not None
+        name, ttl = f"imap-poller:{poller.account}", self.lease_seconds
+        polling = False
+        try:
+            while True:
+                if not polling and await lease.acquire(name, ttl):
+                    log.info("IMAP poller for %s runs in this process", poller.account)
+                    await poller.start()
+                    polling = True
+                elif polling and not await lease.renew(name, ttl):
+                    log.warning("IMAP poller lease for %s lost: polling stops here", poller.account)
+                    await poller.stop()
+                    polling = False
+                await asyncio.sleep(ttl / 3)
+        finally:
+            if polling:
+                await poller.stop()
+                with contextlib.suppress(Exception):
+                    await lease.release(name)
+
     async def stop(self) -> None:
-        if self.poller:
+        if self._leased is not None:
+            self._leased.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leased
+            self._leased = None
+        elif self.poller:
             await self.poller.stop()
         if self.listener:
             await self.listener.stop()

@@ -329,9 +329,10 @@ class RunningEmail:
 
 async def start_email(harness: EmailHarness, relay: FakeRelay, data_dir: Path, *,
                       env: Mapping[str, str] | None = None, max_attachment_bytes: int = 10 * 1024 * 1024,
-                      max_attachments: int = 20, **extra: str) -> RunningEmail:
+                      max_attachments: int = 20, lease: Any = None, **extra: str) -> RunningEmail:
     ctx = ConnectorContext(inbox=harness.intake, data_dir=data_dir, public_url=None, state=harness.state,
-                           max_attachment_bytes=max_attachment_bytes, max_attachments=max_attachments)
+                           max_attachment_bytes=max_attachment_bytes, max_attachments=max_attachments,
+                           lease=lease)
     mounted = mount(ctx, dict(env) if env is not None else email_env_for(relay.port, free_port(), **extra))
     assert mounted is not None and mounted.start is not None
     service: EmailService = mounted.start.__self__  # type: ignore[attr-defined]

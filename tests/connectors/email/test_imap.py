@@ -154,3 +154,35 @@ async def test_store_failure_leaves_the_mail_unseen_and_it_is_fetched_again(
     finally:
         await running.service.stop()
     assert len(intake.records) == 1 and intake.failures == 0
+
+
+async def test_in_the_scaled_mode_one_process_polls_the_mailbox(
+        dovecot: Any, desk_mailbox: IMAPClient, email_harness: EmailHarness, email_relay: FakeRelay,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ingress processes mount the channel; the lease lets one poll, and the other takes over when it
+    stops (here two services share one lease table: the Redis lease has its own contract tests)."""
+    import connectors.email
+    from atende.dispatch.lease import LeaseTable, LocalLease
+
+    monkeypatch.setattr(connectors.email, "POLLER_LEASE_SECONDS", 0.6)
+    table = LeaseTable()
+    env = imap_env(dovecot, email_relay)
+    one = await start_email(email_harness, email_relay, tmp_path / "one", env=env, lease=LocalLease(table))
+    two = await start_email(email_harness, email_relay, tmp_path / "two", env=env, lease=LocalLease(table))
+    stopped: list[RunningEmail] = []
+    try:
+        desk_mailbox.append("INBOX", fixture_bytes("eight_bit_headers.eml"))
+        await email_relay.wait_for(1)
+        polled = [r for r in (one, two) if r.service.poller is not None and r.service.poller.rounds > 0]
+        assert len(polled) == 1  # only the lease holder ever polled
+        holder, other = (one, two) if polled[0] is one else (two, one)
+        await holder.service.stop()  # releases the lease
+        stopped.append(holder)
+        desk_mailbox.append("INBOX", fixture_bytes("rfc2047_subject.eml"))
+        await email_relay.wait_for(2, timeout=15)
+        assert other.service.poller is not None and other.service.poller.rounds > 0
+    finally:
+        for r in (one, two):
+            if r not in stopped:
+                await r.service.stop()
+    assert len(email_relay.mails) == 2  # each mail answered once
