@@ -57,7 +57,7 @@ class Notifier:
                                "ticket has no conversation to reach the requester")
             return False
         assert self.inbox is not None, "Notifier used before the runtime wired its Inbox"
-        outcome = await self.inbox.post_event(ticket.conversation_key, ticket.channel, event,
+        outcome = await self.inbox.post_event(ticket.conversation_key, event, channel=ticket.channel,
                                               wait=DELIVERY_WAIT_S)
         return bool(outcome is not None and outcome.delivered)
 

@@ -392,9 +392,3 @@ class Dispatcher:
     @property
     def busy(self) -> int:
         return len(self._workers)
-
-
-async def cancel_quietly(task: asyncio.Task[Any]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task

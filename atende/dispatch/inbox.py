@@ -80,7 +80,7 @@ class Inbox:
         if self.on_received is not None:
             self.on_received(message)
 
-    async def post_event(self, conversation_key: str, channel: str, event: TicketEvent,
+    async def post_event(self, conversation_key: str, event: TicketEvent, *, channel: str,
                          wait: float | None = None) -> Outcome | None:
         """Queue a ticket event for the conversation (after its pending messages). With ``wait``, return
         the delivery outcome when it is known within that many seconds."""

@@ -46,7 +46,7 @@ class SqlQueue:
     def __init__(self, store: SqlConversationStore) -> None:
         self.store = store
         self.engine = store.engine
-        self._writer = store._writer
+        self._writer = store.writer
 
     # --- inbox ---
     def record_event(self, conversation_key: str, channel: str, key: str, payload: dict[str, Any]) -> bool:
@@ -76,19 +76,9 @@ class SqlQueue:
             row = conn.execute(select(inbox).where(inbox.c.idempotency_key == key)).mappings().first()
         return dict(row) if row else None
 
-    def set_status(self, row_id: int, status: str, *, attempt: bool = False) -> None:
-        values: dict[str, Any] = {"status": status}
-        if attempt:
-            values["attempts"] = inbox.c.attempts + 1
+    def set_status(self, row_id: int, status: str) -> None:
         with self._writer.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == row_id).values(**values))
-
-    def attempt(self, row_id: int) -> int:
-        with self._writer.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == row_id)
-                         .values(attempts=(inbox.c.attempts + 1)))
-            n = conn.execute(select(inbox.c.attempts).where(inbox.c.id == row_id)).scalar()
-        return int(n or 0)
+            conn.execute(update(inbox).where(inbox.c.id == row_id).values(status=status))
 
     def waiting_conversations(self) -> list[str]:
         """Conversations with messages recorded but not processed, or replies saved but not sent."""
@@ -99,10 +89,6 @@ class SqlQueue:
                              .distinct()).scalars().all()
         return list(dict.fromkeys([*a, *b]))
 
-    def received_count(self) -> int:
-        with self.engine.connect() as conn:
-            return len(conn.execute(select(inbox.c.id).where(inbox.c.status == "received")).all())
-
     # --- outbox ---
     def pending_outbox(self, conversation_key: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -111,12 +97,6 @@ class SqlQueue:
                                           outbox_rows.c.status == "pending").order_by(outbox_rows.c.id)
             ).mappings().all()
         return [dict(r) for r in rows]
-
-    def outbox_for(self, message_key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(outbox_rows).where(outbox_rows.c.message_key == message_key)
-                               ).mappings().first()
-        return dict(row) if row else None
 
     def outbox_progress(self, row_id: int, parts: int) -> None:
         with self._writer.begin() as conn:

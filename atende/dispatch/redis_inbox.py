@@ -118,7 +118,7 @@ class RedisInbox(Inbox):
         await self.redis.delete(reply_key(key))
         return outcome_from_json(got[1])
 
-    async def post_event(self, conversation_key: str, channel: str, event: TicketEvent,
+    async def post_event(self, conversation_key: str, event: TicketEvent, *, channel: str,
                          wait: float | None = None) -> Outcome | None:
         key = idempotency_key(conversation_key, f"event:{uuid.uuid4().hex}")
         payload: dict[str, Any] = {"event": asdict(event), "channel": channel}

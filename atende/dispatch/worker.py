@@ -66,7 +66,7 @@ def stale_conversations(store: SqlConversationStore, older_than: float, resend_a
     again, the one duplicate a crash can cause."""
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
     resend = datetime.now(UTC) - timedelta(seconds=resend_after)
-    with store._writer.begin() as conn:
+    with store.writer.begin() as conn:
         conn.execute(update(outbox_rows).where(outbox_rows.c.status == "sending",
                                                outbox_rows.c.sent_at < resend)
                      .values(status="pending", created_at=cutoff - timedelta(seconds=1)))

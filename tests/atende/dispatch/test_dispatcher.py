@@ -90,7 +90,8 @@ async def test_events_queue_behind_the_users_messages(rt: Runtime) -> None:
     await rt.dispatcher.start()
     for i, text in enumerate(["My laptop screen flickers all the time", "only me", "since yesterday"]):
         await rt.inbox.receive(msg(text, f"m{i}"))
-    await rt.inbox.post_event("test:u1", "test", TicketEvent("agent_reply", "INC-000001", text="On my way"))
+    await rt.inbox.post_event("test:u1", TicketEvent("agent_reply", "INC-000001", text="On my way"),
+                              channel="test")
     await rt.dispatcher.join()
     order = [("reply", k) for k, _ in outbound(rt).replies] + [("push", k) for k, _ in outbound(rt).pushes]
     assert len(outbound(rt).replies) == 3 and len(outbound(rt).pushes) == 1
