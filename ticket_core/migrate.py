@@ -25,8 +25,15 @@ def alembic_config() -> Config:
 
 
 @functools.cache
+def head_revisions() -> tuple[str, ...]:
+    """Every head: features developed side by side may each add a revision on the same parent, and
+    ``upgrade`` applies all of them (a later merge revision joins them without changing any schema)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    heads = head_revisions()
+    return ",".join(heads) if heads else None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -34,17 +41,17 @@ def current_revision(engine: Engine) -> str | None:
         return _current(conn)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision``. A database already at head costs one query: every worker and CLI
     command opens the store, and loading the migration scripts each time would dominate their start-up."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        if revision == "head" and _current(conn) == head_revision():
+        if revision in ("head", "heads") and _current(conn) == head_revision():
             return
         config = alembic_config()
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        command.upgrade(config, "heads" if revision == "head" else revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
@@ -56,4 +63,5 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def _current(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    heads = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads()
+    return ",".join(sorted(heads)) if heads else None
