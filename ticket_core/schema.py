@@ -176,3 +176,17 @@ class EventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set on events a user's message caused (a message appended): processing it again appends nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+
+
+class CannedResponseRow(Base):
+    """Canned responses per language (admins manage them, agents insert them into replies)."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("language", "title", name="uq_canned_responses_language_title"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
