@@ -90,13 +90,14 @@ def parse_filters(params: Mapping[str, str]) -> QueueFilters:
 
 def view_filters(view: str, me: str) -> dict[str, Any]:
     """The store filters a named view stands for."""
-    return {
+    views: dict[str, dict[str, Any]] = {
         "open": {"open_only": True},
         "mine": {"open_only": True, "assignee": me},
         "unassigned": {"open_only": True, "assignee": ""},
         "human": {"open_only": True, "needs_human": True},
         "all": {},
-    }[view]
+    }
+    return dict(views[view])
 
 
 def store_filters(f: QueueFilters, me: str) -> dict[str, Any]:
