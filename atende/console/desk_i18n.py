@@ -4,6 +4,7 @@ the console's catalogue with :func:`atende.console.i18n.register`."""
 from __future__ import annotations
 
 EN = {
+    "nav.canned": "Canned responses",
     "queue.title": "Queue", "queue.search": "Search", "queue.search_hint": "Reference, title, description "
     "or requester", "queue.filter": "Filter", "queue.clear": "Clear", "queue.empty": "No tickets here.",
     "queue.total": "{n} tickets", "queue.live": "Updates live", "queue.sort": "Sort by",
@@ -55,6 +56,7 @@ EN = {
 }
 
 ES = {
+    "nav.canned": "Respuestas predefinidas",
     "queue.title": "Cola", "queue.search": "Buscar", "queue.search_hint": "Referencia, título, descripción "
     "o solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpiar", "queue.empty": "No hay tickets.",
     "queue.total": "{n} tickets", "queue.live": "Se actualiza en directo", "queue.sort": "Ordenar por",
@@ -109,6 +111,7 @@ ES = {
 }
 
 PT = {
+    "nav.canned": "Respostas prontas",
     "queue.title": "Fila", "queue.search": "Pesquisar", "queue.search_hint": "Referência, título, descrição "
     "ou solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpar", "queue.empty": "Nenhum ticket.",
     "queue.total": "{n} tickets", "queue.live": "Atualiza ao vivo", "queue.sort": "Ordenar por",
