@@ -104,7 +104,7 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status_code=404, detail="no such ticket")
         if not text:
             return await ticket_response(request, ref, agent, error="reply.label", status=400)
-        delivered = await runtime.notifier.agent_reply(t, text, agent.actor)
+        delivered = await runtime.notifier.agent_reply(t, text, agent.actor, author=agent.name)
         await asyncio.to_thread(agent_api.picked_up, runtime.tickets, t, agent.actor)
         return back(ref, "reply.sent" if delivered else "reply.not_delivered")
 

@@ -84,6 +84,7 @@ async def test_reply_note_changes_and_merge_are_recorded_with_the_agent(
     assert r.status_code == 303 and "done=reply.sent" in r.headers["location"]
     pushed = await chat.pushed()
     assert "Vamos a revisar el tóner" in str(pushed)
+    assert "'author': 'Ana'" in str(pushed)  # the user sees the agent's name; the log keeps the e-mail
 
     r = await console.post(f"/console/tickets/{ref}/note", {"text": "SECRETO interno"})
     assert r.status_code == 303
