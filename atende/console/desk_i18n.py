@@ -7,7 +7,7 @@ EN = {
     "nav.canned": "Canned responses",
     "queue.title": "Queue", "queue.search": "Search", "queue.search_hint": "Reference, title, description "
     "or requester", "queue.filter": "Filter", "queue.clear": "Clear", "queue.empty": "No tickets here.",
-    "queue.total": "{n} tickets", "queue.live": "Updates live", "queue.sort": "Sort by",
+    "queue.total": "Tickets: {n}", "queue.live": "Updates live", "queue.sort": "Sort by",
     "queue.prev": "Previous", "queue.next": "Next", "queue.page": "Page {page} of {pages}",
     "view.open": "Open", "view.mine": "Mine", "view.unassigned": "Unassigned", "view.human": "Needs a human",
     "view.all": "All", "views.label": "Views",
@@ -59,7 +59,7 @@ ES = {
     "nav.canned": "Respuestas predefinidas",
     "queue.title": "Cola", "queue.search": "Buscar", "queue.search_hint": "Referencia, título, descripción "
     "o solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpiar", "queue.empty": "No hay tickets.",
-    "queue.total": "{n} tickets", "queue.live": "Se actualiza en directo", "queue.sort": "Ordenar por",
+    "queue.total": "Tickets: {n}", "queue.live": "Se actualiza en directo", "queue.sort": "Ordenar por",
     "queue.prev": "Anterior", "queue.next": "Siguiente", "queue.page": "Página {page} de {pages}",
     "view.open": "Abiertos", "view.mine": "Míos", "view.unassigned": "Sin asignar",
     "view.human": "Piden una persona", "view.all": "Todos", "views.label": "Vistas",
@@ -114,7 +114,7 @@ PT = {
     "nav.canned": "Respostas prontas",
     "queue.title": "Fila", "queue.search": "Pesquisar", "queue.search_hint": "Referência, título, descrição "
     "ou solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpar", "queue.empty": "Nenhum ticket.",
-    "queue.total": "{n} tickets", "queue.live": "Atualiza ao vivo", "queue.sort": "Ordenar por",
+    "queue.total": "Tickets: {n}", "queue.live": "Atualiza ao vivo", "queue.sort": "Ordenar por",
     "queue.prev": "Anterior", "queue.next": "Próxima", "queue.page": "Página {page} de {pages}",
     "view.open": "Abertos", "view.mine": "Meus", "view.unassigned": "Sem responsável",
     "view.human": "Pedem uma pessoa", "view.all": "Todos", "views.label": "Visões",

@@ -167,7 +167,10 @@ def requester_name(t: Ticket) -> str:
         return p.display_name
     if p.email or p.phone:
         return str(p.email or p.phone)
-    return p.identities[0].address if p.identities else "?"
+    if not p.identities:
+        return "?"
+    i = p.identities[0]  # an anonymous web-chat session id is long and means nothing to a person
+    return f"{i.channel} {i.address[:10]}…" if len(i.address) > 16 else f"{i.channel} {i.address}"
 
 
 def load_queue(store: TicketStore, f: QueueFilters, me: str, now: datetime) -> QueuePage:
