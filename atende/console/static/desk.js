@@ -54,7 +54,18 @@
 
   document.querySelectorAll("[data-live-url]").forEach(function (target) {
     refreshers.push({ ref: null, run: serialised(function () {
-      return fetchHtml(target.getAttribute("data-live-url")).then(function (html) { target.innerHTML = html; });
+      return fetchHtml(target.getAttribute("data-live-url")).then(function (html) {
+        target.innerHTML = html;
+        var counts = target.querySelector("template[data-counts]");
+        if (counts) {  // the view counts above the table follow the table
+          var data = JSON.parse(counts.getAttribute("data-counts"));
+          Object.keys(data).forEach(function (view) {
+            document.querySelectorAll('.views [data-count="' + view + '"]').forEach(function (el) {
+              el.textContent = String(data[view]);
+            });
+          });
+        }
+      });
     }) });
   });
 
