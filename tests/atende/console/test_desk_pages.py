@@ -176,3 +176,30 @@ async def test_canned_responses_are_managed_by_admins_and_used_by_agents(
     ref = rt.tickets.create_ticket(new_ticket(language="es")).reference
     page = await console.get(f"/console/tickets/{ref}")
     assert f'data-body="Hola Ana, sobre {ref}"' in page.text
+
+
+async def test_pages_speak_the_agents_language(console: ConsoleBrowser, console_runtime: Runtime) -> None:
+    ref = console_runtime.tickets.create_ticket(new_ticket()).reference
+    add_agent(console_runtime, "pt@desk.example", language="pt")
+    assert (await console.login("pt@desk.example")).status_code == 303
+    queue = await console.get("/console/")
+    assert "Sem responsável" in queue.text and 'lang="pt"' in queue.text
+    page = await console.get(f"/console/tickets/{ref}")
+    assert ">Responder</button>" in page.text and "Nota interna (nunca enviada ao solicitante)" in page.text
+
+
+async def test_new_lines_come_after_the_cursor_in_log_order(console: ConsoleBrowser, console_runtime: Runtime
+                                                            ) -> None:
+    rt = console_runtime
+    ref = rt.tickets.create_ticket(new_ticket()).reference
+    await logged_in(console, rt)
+    first = rt.tickets.add_message(ref, "in", "first", "web", "requester")
+    cursor = rt.tickets.events(ref)[-1].id
+    rt.tickets.record_event(ref, "internal_note", {"text": "second"}, AGENT)
+    rt.tickets.add_message(ref, "in", "third", "web", "requester")
+    r = await console.get(f"/console/tickets/{ref}/lines?after={cursor}")
+    assert r.status_code == 200 and first.reference == ref
+    assert "first" not in r.text and r.text.index("second") < r.text.index("third")
+    assert f'data-last-event="{rt.tickets.events(ref)[-1].id}"' in r.text
+    assert (await console.get("/console/tickets/INC-999999/lines")).status_code == 404
+    assert (await console.get("/console/tickets/..%2Fetc/lines")).status_code == 404
