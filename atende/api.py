@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
@@ -51,7 +52,10 @@ class ReplyIn(BaseModel):
     author: str | None = Field(None, max_length=200)
 
 
-def router(runtime: Runtime) -> APIRouter:
+def bearer_agent(runtime: Runtime) -> Callable[[Request], str]:
+    """The dependency of every agent API route: a valid bearer token, else 401/403 before the body is
+    read. Returns the acting agent (the actor recorded on the ticket)."""
+
     def agent(request: Request) -> str:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -63,6 +67,11 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status_code=403, detail="invalid token")
         return request.headers.get("x-atende-agent", "agent")
 
+    return agent
+
+
+def router(runtime: Runtime) -> APIRouter:
+    agent = bearer_agent(runtime)
     r = APIRouter(prefix="/api/tickets", tags=["agents"])
     store = runtime.tickets
 
