@@ -52,7 +52,11 @@ class Notifier:
         kind = "resolved" if ticket.status == "resolved" else "status_changed"
         return await self._push(ticket, TicketEvent(kind, ticket.reference, status=ticket.status))
 
-    async def _push(self, ticket: Any, event: TicketEvent) -> bool:
+    async def handoff(self, ticket: Any, event: TicketEvent, *, wait: bool = True) -> bool:
+        """A handoff taken, released or timed out (atende/handoff.py logged it on the ticket already)."""
+        return await self._push(ticket, event, wait=wait)
+
+    async def _push(self, ticket: Any, event: TicketEvent, *, wait: bool = True) -> bool:
         """Queue the event for the requester's conversation; True when it was delivered within the wait."""
         if not ticket.conversation_key:
             await self._record(ticket.reference, False, ticket.channel, event.kind,
@@ -60,7 +64,7 @@ class Notifier:
             return False
         assert self.inbox is not None, "Notifier used before the runtime wired its Inbox"
         outcome = await self.inbox.post_event(ticket.conversation_key, event, channel=ticket.channel,
-                                              wait=DELIVERY_WAIT_S)
+                                              wait=DELIVERY_WAIT_S if wait else None)
         return bool(outcome is not None and outcome.delivered)
 
     # --- the Dispatcher's DeliveryLog ---
