@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from atende.app import create_app
 from atende.console.auth import COOKIE
-from atende.runtime import Runtime
+from atende.runtime import Runtime, build_runtime
 from tests.atende.console.conftest import PASSWORD, ConsoleBrowser, add_agent, console_browser
 
 
@@ -154,3 +156,22 @@ async def test_static_assets_are_served_and_nothing_else(console: ConsoleBrowser
         assert r.status_code == 200 and r.headers["content-type"].startswith(kind)
     for bad in ("VENDORED.md", "..%2Fauth.py", "nothing.js"):
         assert (await console.client.get(f"/console/static/{bad}")).status_code == 404
+
+
+async def test_login_attempts_are_limited_per_client_ip(settings_factory: Any) -> None:
+    settings = settings_factory(console_failure_delay=0, console_login_rate_ip="3/minute")
+    runtime = build_runtime(settings, env={})
+    try:
+        app = create_app(runtime)
+        async with app.router.lifespan_context(app):
+            add_agent(runtime, "ana@example.com")
+            browser = console_browser(app)
+            async with browser.client:
+                # Different e-mails each time: the per-account lockout never starts; the IP limit does.
+                for i in range(3):
+                    assert (await browser.login(f"guess{i}@example.com", "x")).status_code == 401
+                refused = await browser.login("ana@example.com")
+                assert refused.status_code == 429 and "Too many login attempts" in refused.text
+                assert (await browser.get("/console/")).status_code == 303
+    finally:
+        runtime.close()
