@@ -6,6 +6,7 @@ Every route depends on ``require_admin`` (GET) or ``require_admin_csrf`` (POST):
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -19,6 +20,8 @@ from ticket_core.accounts import AccountExists
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -93,5 +96,24 @@ def router(runtime: Runtime) -> APIRouter:
         hashed = await asyncio.to_thread(auth.hash_password, password[:1024])
         await asyncio.to_thread(accounts.set_password, agent.email, hashed)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
+
+    @r.post("/admin/reload")
+    async def reload(request: Request, principal: Principal = Depends(require_admin_csrf)) -> Response:
+        """Reload the taxonomy and playbook files into the engine of this process. In the scaled mode the
+        engines run in the `atende worker` processes, which load the files when they start."""
+        if runtime.redis is not None:
+            reason = "scaled mode: restart the `atende worker` processes to load the files"
+            error = t(principal, "agents.reload_failed", reason=reason)
+            return await page(request, principal, 409, error=error)
+        try:
+            categories, playbooks = await asyncio.to_thread(runtime.engine.reload_definitions)
+        except Exception as exc:  # a broken file of any kind: say so; the engine keeps the previous ones
+            log.warning("reload of taxonomy/playbooks by %s failed: %s", principal.email, exc)
+            error = t(principal, "agents.reload_failed", reason=str(exc))
+            return await page(request, principal, 400, error=error)
+        log.info("taxonomy and playbooks reloaded by %s: %d categories, %d playbooks", principal.email,
+                 categories, playbooks)
+        return await page(request, principal, notice=t(principal, "agents.reloaded", categories=categories,
+                                                        playbooks=playbooks))
 
     return r
