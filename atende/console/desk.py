@@ -216,13 +216,19 @@ async def ticket_response(request: Request, ref: str, agent: Principal, error: s
     page = await asyncio.to_thread(load_ticket_page, runtime.tickets, ref, agent.language)
     if page is None:
         return render(request, "desk/not_found.html", agent, status_code=404, ref=ref)
+    from atende import handoff as handoffs  # here: atende.handoff imports atende.api, which imports us
+
+    try:
+        _, current, _ = await handoffs.current(runtime, ref)
+    except handoffs.HandoffError:
+        current = None
     done = request.query_params.get("done")
     notice = done if done in NOTICES and status == 200 else None
     merged_ref = request.query_params.get("ref", "")
     return render(request, "desk/ticket.html", agent, status_code=status, page=page, t_=page.ticket,
                   notice=notice, notice_ref=merged_ref if REF.match(merged_ref) else "", error=error,
                   detail=detail, statuses=STATUSES, priorities=PRIORITIES, types=TICKET_TYPES,
-                  categories=taxonomy_categories(runtime), fmt=fmt_time)
+                  categories=taxonomy_categories(runtime), fmt=fmt_time, handoff=current)
 
 
 def fmt_time(value: datetime | None) -> str:
