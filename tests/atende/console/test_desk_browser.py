@@ -96,17 +96,19 @@ async def test_agent_works_a_ticket_the_user_filed_in_the_web_chat(
     shots = screens_dir(tmp_path)
     async with async_playwright() as pw:
         browser = await launch(pw)
+        agent = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+        errors: list[str] = []
+        agent.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await log_in(agent, base)  # the queue is open, and empty, before the user writes
+        assert await agent.locator("tr[data-ref]").count() == 0
+
         user = await (await browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-ES")
                       ).new_page()
         await user.goto(base + "/")
         ref = await converse(user, 1280)
-
-        agent = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
-        errors: list[str] = []
-        agent.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        await log_in(agent, base)
         row = agent.locator(f'tr[data-ref="{ref}"]')
-        await row.wait_for()
+        await row.wait_for(timeout=10_000)  # the new ticket arrives in the open queue without a reload
+        assert await agent.locator('.views [data-count="open"]').text_content() == "1"
         assert "printing" in (await row.text_content() or "")
         await agent.screenshot(path=str(shots / "console-queue.png"), full_page=True)
 
