@@ -4,7 +4,8 @@
 The server is the real application (uvicorn, keyword stand-ins: the path measured does not touch the
 models). The user writes through the web-chat API (POST /api/chat/messages, as the chat page does); the
 display time is taken inside the console page by a MutationObserver on the conversation (wall clock, same
-machine as the sender). Messages are spaced by a random 0-2 s so the feed's idle poll is not in phase.
+machine as the sender). Messages are spaced by a random 0-2 s so the feed's idle poll is not in phase; the
+per-sender rate limit is raised for the run (20 messages a minute would otherwise throttle the user).
 
     python -m benchmarks.console_latency [--messages 20]
 """
@@ -100,7 +101,8 @@ async def main(messages: int) -> None:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory() as d:
-        settings = load_settings(data_dir=Path(d), api_token="bench", use_keyword_standins=True)
+        settings = load_settings(data_dir=Path(d), api_token="bench", use_keyword_standins=True,
+                                 rate_limit_sender="1000/minute", rate_limit_ip="1000/minute")
         runtime = build_runtime(settings, env={})
         runtime.accounts.add_agent(EMAIL, "Bench", "agent", hash_password(PASSWORD), "en")
         port = free_port()
