@@ -139,6 +139,11 @@ def router(runtime: Runtime) -> APIRouter:
                 changes[name] = value
         if not changes:
             return back(ref, "edit.nothing")
+        if changes.get("assignee"):  # tickets go to enabled agents of this desk, not to any string
+            found = await asyncio.to_thread(runtime.accounts.find_agent, changes["assignee"])
+            if found is None or found.disabled:
+                return await ticket_response(request, ref, agent, error="f.assignee", status=400)
+            changes["assignee"] = found.email
         return await apply_update(request, ref, agent, before, changes)
 
     @r.post("/tickets/{ref}/assign-me")
@@ -222,13 +227,15 @@ async def ticket_response(request: Request, ref: str, agent: Principal, error: s
         _, current, _ = await handoffs.current(runtime, ref)
     except handoffs.HandoffError:
         current = None
+    agents = await asyncio.to_thread(runtime.accounts.list_agents)
     done = request.query_params.get("done")
     notice = done if done in NOTICES and status == 200 else None
     merged_ref = request.query_params.get("ref", "")
     return render(request, "desk/ticket.html", agent, status_code=status, page=page, t_=page.ticket,
                   notice=notice, notice_ref=merged_ref if REF.match(merged_ref) else "", error=error,
                   detail=detail, statuses=STATUSES, priorities=PRIORITIES, types=TICKET_TYPES,
-                  categories=taxonomy_categories(runtime), fmt=fmt_time, handoff=current)
+                  categories=taxonomy_categories(runtime), fmt=fmt_time, handoff=current,
+                  agent_emails=[a.email for a in agents if not a.disabled])
 
 
 def fmt_time(value: datetime | None) -> str:

@@ -97,6 +97,8 @@ async def test_reply_note_changes_and_merge_are_recorded_with_the_agent(
     assert next(row for row in rt.tickets.training_rows() if row.reference == ref).corrected
     bad = await console.post(f"/console/tickets/{ref}/update", {"status": "new"})
     assert bad.status_code == 409  # the lifecycle refuses it, and says so
+    stranger = await console.post(f"/console/tickets/{ref}/update", {"assignee": "nobody@else.example"})
+    assert stranger.status_code == 400  # only the desk's enabled agents take tickets
     r = await console.post(f"/console/tickets/{ref}/assign-me", {})
     assert rt.tickets.get(ref).assignee == AGENT  # type: ignore[union-attr]
 
