@@ -45,6 +45,9 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from atende.console import admin, pages
+from atende.console.errors import http_error
+
+__all__ = ["PREFIX", "http_error", "router"]
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
