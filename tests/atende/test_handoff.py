@@ -262,3 +262,26 @@ async def test_every_desk_route_needs_the_token(client: httpx.AsyncClient, metho
     assert (await client.request(method, path, headers=forged)).status_code == 403
     # The chat user's session cookie is no credential here.
     assert (await client.request(method, path, headers={"Cookie": "atende_session=abc"})).status_code == 401
+
+
+async def test_two_agents_taking_at_once_one_wins(
+        app: FastAPI, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    async with filed_with_human(app) as (user, ref):
+        take = f"/api/tickets/{ref}/handoff/take"
+        names = ("ana", "bea", "caio", "dora")
+        results = await asyncio.gather(*(
+            client.post(take, json={"name": n}, headers={**agent_headers, "X-Atende-Agent": f"agent:{n}"})
+            for n in names))
+        assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
+        log = (await client.get(f"/api/tickets/{ref}", headers=agent_headers)).json()["events"]
+        assert len([e for e in log if e["kind"] == "handoff_taken"]) == 1
+        assert (await pushed_texts(user)).count("se ha unido") == 1
+
+
+async def test_two_processes_checking_timeouts_at_once_tell_once(runtime: Runtime, app: FastAPI) -> None:
+    async with filed_with_human(app) as (user, ref):
+        later = datetime.now(UTC) + timedelta(minutes=11)
+        told = await asyncio.gather(*(handoff.expire(runtime, later) for _ in range(3)))
+        assert sorted(ref for refs in told for ref in refs) == [ref]
+        await runtime.dispatcher.join()
+        assert (await pushed_texts(user)).count("Ahora mismo no hay nadie del equipo libre") == 1
