@@ -285,3 +285,15 @@ async def test_two_processes_checking_timeouts_at_once_tell_once(runtime: Runtim
         assert sorted(ref for refs in told for ref in refs) == [ref]
         await runtime.dispatcher.join()
         assert (await pushed_texts(user)).count("Ahora mismo no hay nadie del equipo libre") == 1
+
+
+async def test_say_is_a_live_chat_message(app: FastAPI, runtime: Runtime) -> None:
+    async with filed_with_human(app) as (user, ref):
+        await handoff.take(runtime, ref, "agent:marta", "Marta")
+        await pushed_texts(user)
+        assert await handoff.say(runtime, ref, "agent:marta", "Hola, soy Marta.", "Marta") is True
+        assert await pushed_texts(user) == "Hola, soy Marta."
+        assert [h.reference for h in await handoff.live(runtime)] == [ref]
+        assert await handoff.waiting(runtime) == []
+        await handoff.release(runtime, ref, "agent:marta", "Marta")
+        assert await handoff.live(runtime) == []

@@ -150,3 +150,21 @@ async def test_postgres_commit_order_is_not_id_order(postgres_database_url: str)
         assert ids(await feed.read_once()) == [slow_id, fast.id]
     finally:
         store.close()
+
+
+async def test_an_idle_stream_sends_keep_alives_and_clients_are_bounded(store: TicketStore) -> None:
+    feed = LiveFeed(store, poll_seconds=0.05, max_clients=1)
+    try:
+        stream = feed.sse(None, idle=0.1)
+        assert await anext(stream) == "retry: 2000\n\n"
+        assert await asyncio.wait_for(anext(stream), 2.0) == ": keep-alive\n\n"
+        assert feed.clients == 1
+        second = feed.sse(None, idle=0.1)
+        assert await anext(second) == "retry: 2000\n\n"
+        assert await anext(second) == ": too many open streams\n\n"  # and it ends
+        with pytest.raises(StopAsyncIteration):
+            await anext(second)
+        await stream.aclose()
+        assert feed.clients == 0
+    finally:
+        await feed.stop()
