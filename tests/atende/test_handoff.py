@@ -297,3 +297,15 @@ async def test_say_is_a_live_chat_message(app: FastAPI, runtime: Runtime) -> Non
         assert await handoff.waiting(runtime) == []
         await handoff.release(runtime, ref, "agent:marta", "Marta")
         assert await handoff.live(runtime) == []
+
+
+async def test_a_ticket_from_a_phone_call_cannot_be_chatted_on(
+        runtime: Runtime, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    from tests.ticket_core.conftest import new_ticket
+
+    call = runtime.tickets.create_ticket(new_ticket(channel="voice", address="+34600000000",
+                                                    conversation_key="voice:+34600000000"))
+    runtime.tickets.flag_human(call.reference, "requester")
+    r = await client.post(f"/api/tickets/{call.reference}/handoff/take", headers=agent_headers)
+    assert r.status_code == 409 and "voice" in r.json()["detail"]
+    assert [h.reference for h in await handoff.waiting(runtime)] == [call.reference]  # still listed
