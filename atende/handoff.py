@@ -143,6 +143,8 @@ async def take(runtime: Runtime, ref: str, agent_actor: str, agent_name: str, *,
         raise Conflict(f"{ticket.reference} is {ticket.status}: reopen it first")
     if not ticket.conversation_key:
         raise Conflict(f"{ticket.reference} has no conversation to join (reply on the ticket instead)")
+    if ticket.channel not in runtime.dispatcher.outbounds:  # a phone call, a channel not configured here
+        raise Conflict(f"{ticket.reference} came by {ticket.channel}, which cannot carry a live chat")
     if now is not None and now.status == "live":
         if now.agent == agent_actor:
             return now, True

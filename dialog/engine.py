@@ -15,6 +15,10 @@ State machine (``ConversationState.stage``)::
                   START with a ticket and a new message --> ROUTE (add to ticket | new problem)
     START with a ticket and a message that looks like another problem --> ROUTE (topic shift)
     notify(resolved) sets ``csat``: the next message is the 1-5 rating, then an optional comment.
+    "human" --> the ticket is flagged, ``handoff`` waiting (the bot still answers);
+    notify(handoff_taken) --> ``handoff`` live: every message goes to the ticket, the bot says NOTHING
+    (checked first in ``handle``, before commands, buttons and notices) until notify(handoff_released),
+    the ticket's resolution or closure; notify(handoff_timed_out) tells a waiting user once.
 
 Commands (help, status, new, cancel, close, human, language) are recognised in every stage. The engine is
 deterministic for a given state, message and classifier/KB answers; time comes from the injected clock.
