@@ -5,7 +5,7 @@ from __future__ import annotations
 
 EN = {
     "nav.canned": "Canned responses",
-    "queue.title": "Queue", "queue.search": "Search", "queue.search_hint": "Reference, title, description "
+    "desk.queue": "Queue", "queue.search": "Search", "queue.search_hint": "Reference, title, description "
     "or requester", "queue.filter": "Filter", "queue.clear": "Clear", "queue.empty": "No tickets here.",
     "queue.total": "Tickets: {n}", "queue.live": "Updates live", "queue.sort": "Sort by",
     "queue.prev": "Previous", "queue.next": "Next", "queue.page": "Page {page} of {pages}",
@@ -39,7 +39,7 @@ EN = {
     "Nothing changed.", "assign.me": "Assign to me", "assign.done": "Assigned to you.",
     "merge.title": "Merge this duplicate into another ticket", "merge.into": "Surviving ticket reference",
     "merge.button": "Merge and close this ticket", "merge.done": "Merged into {ref}; this ticket is closed.",
-    "error.not_found": "No ticket {ref}.", "error.invalid": "Not done: {detail}",
+    "desk.no_ticket": "No ticket {ref}.", "desk.not_done": "Not done: {detail}",
     "log.at": "When", "log.kind": "Event", "log.actor": "By", "log.details": "Details",
     "handoffs.title": "Handoffs", "handoffs.waiting": "Waiting for an agent", "handoffs.live":
     "Live now", "handoffs.none_waiting": "Nobody is waiting.", "handoffs.none_live":
@@ -57,7 +57,7 @@ EN = {
 
 ES = {
     "nav.canned": "Respuestas predefinidas",
-    "queue.title": "Cola", "queue.search": "Buscar", "queue.search_hint": "Referencia, título, descripción "
+    "desk.queue": "Cola", "queue.search": "Buscar", "queue.search_hint": "Referencia, título, descripción "
     "o solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpiar", "queue.empty": "No hay tickets.",
     "queue.total": "Tickets: {n}", "queue.live": "Se actualiza en directo", "queue.sort": "Ordenar por",
     "queue.prev": "Anterior", "queue.next": "Siguiente", "queue.page": "Página {page} de {pages}",
@@ -94,7 +94,7 @@ ES = {
     "edit.nothing": "Nada cambió.", "assign.me": "Asignarme", "assign.done": "Asignado a ti.",
     "merge.title": "Fusionar este duplicado en otro ticket", "merge.into": "Referencia del ticket que queda",
     "merge.button": "Fusionar y cerrar este ticket", "merge.done": "Fusionado en {ref}; este ticket está "
-    "cerrado.", "error.not_found": "No existe el ticket {ref}.", "error.invalid": "No se hizo: {detail}",
+    "cerrado.", "desk.no_ticket": "No existe el ticket {ref}.", "desk.not_done": "No se hizo: {detail}",
     "log.at": "Cuándo", "log.kind": "Evento", "log.actor": "Quién", "log.details": "Detalles",
     "handoffs.title": "Traspasos", "handoffs.waiting": "Esperando a un agente", "handoffs.live":
     "En directo", "handoffs.none_waiting": "Nadie espera.", "handoffs.none_live":
@@ -112,7 +112,7 @@ ES = {
 
 PT = {
     "nav.canned": "Respostas prontas",
-    "queue.title": "Fila", "queue.search": "Pesquisar", "queue.search_hint": "Referência, título, descrição "
+    "desk.queue": "Fila", "queue.search": "Pesquisar", "queue.search_hint": "Referência, título, descrição "
     "ou solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpar", "queue.empty": "Nenhum ticket.",
     "queue.total": "Tickets: {n}", "queue.live": "Atualiza ao vivo", "queue.sort": "Ordenar por",
     "queue.prev": "Anterior", "queue.next": "Próxima", "queue.page": "Página {page} de {pages}",
@@ -148,7 +148,7 @@ PT = {
     "edit.nothing": "Nada mudou.", "assign.me": "Atribuir a mim", "assign.done": "Atribuído a você.",
     "merge.title": "Mesclar este duplicado em outro ticket", "merge.into": "Referência do ticket que fica",
     "merge.button": "Mesclar e fechar este ticket", "merge.done": "Mesclado em {ref}; este ticket está "
-    "fechado.", "error.not_found": "Não existe o ticket {ref}.", "error.invalid": "Não feito: {detail}",
+    "fechado.", "desk.no_ticket": "Não existe o ticket {ref}.", "desk.not_done": "Não feito: {detail}",
     "log.at": "Quando", "log.kind": "Evento", "log.actor": "Quem", "log.details": "Detalhes",
     "handoffs.title": "Transferências", "handoffs.waiting": "Esperando um agente", "handoffs.live":
     "Ao vivo", "handoffs.none_waiting": "Ninguém está esperando.", "handoffs.none_live":

@@ -205,3 +205,13 @@ async def test_new_lines_come_after_the_cursor_in_log_order(console: ConsoleBrow
     assert f'data-last-event="{rt.tickets.events(ref)[-1].id}"' in r.text
     assert (await console.get("/console/tickets/INC-999999/lines")).status_code == 404
     assert (await console.get("/console/tickets/..%2Fetc/lines")).status_code == 404
+
+
+def test_desk_strings_never_override_the_consoles_own() -> None:
+    import re
+
+    from atende.console import desk_i18n, i18n
+
+    base = set(re.findall(r'^\s+"([a-z_.\-]+)":', Path(i18n.__file__).read_text(), re.M))
+    assert base and not base & set(desk_i18n.EN), base & set(desk_i18n.EN)
+    assert set(desk_i18n.EN) == set(desk_i18n.ES) == set(desk_i18n.PT)  # every string in all three
