@@ -5,6 +5,7 @@ Imports none of Atende's other packages; the composition root adapts it to ``dia
 """
 
 from ticket_core.domain import (
+    ALERT_CHANNEL,
     EVENT_KINDS,
     IMPACTS,
     OPEN_STATUSES,
@@ -37,6 +38,7 @@ from ticket_core.policy import DEFAULT_MATRIX, DEFAULT_SLA, SlaTarget, TicketPol
 from ticket_core.store import TicketStore
 
 __all__ = [
+    "ALERT_CHANNEL",
     "DEFAULT_MATRIX",
     "DEFAULT_SLA",
     "EVENT_KINDS",

@@ -34,6 +34,9 @@ STATUSES: tuple[str, ...] = (
 #: Statuses in which the desk still owes the requester something (``open_only`` listings, "status" command).
 OPEN_STATUSES: frozenset[str] = frozenset({"new", "open", "in_progress", "pending_user"})
 
+#: The channel of tickets that monitoring opened (alerts): it has no requester to talk to.
+ALERT_CHANNEL = "alert"
+
 #: Reference prefix per ticket type. The reference never changes, even when an agent re-types the ticket.
 REFERENCE_PREFIX: Mapping[str, str] = {"incident": "INC", "request": "REQ", "problem": "PRB", "change": "CHG"}
 
@@ -53,6 +56,8 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "csat",
         "human_requested",
         "kb_linked",
+        "linked",
+        "alert",
     }
 )
 
@@ -60,7 +65,7 @@ EVENT_KINDS: frozenset[str] = frozenset(
 #: ``set_csat``, ``flag_human``, ``create_ticket``): ``record_event`` refuses them, so the log can never
 #: claim a change that did not happen.
 STATE_EVENT_KINDS: frozenset[str] = frozenset(
-    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested"}
+    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested", "linked", "alert"}
 )
 #: Kinds callers may append with ``record_event`` (deliveries, agent replies, classifications, KB links ...).
 RECORDABLE_EVENT_KINDS: frozenset[str] = EVENT_KINDS - STATE_EVENT_KINDS
@@ -185,6 +190,7 @@ class NewTicket:
     kb_article_id: str | None = None
     status: str = "new"
     priority: str | None = None  # None: from the policy's impact x urgency matrix
+    service: str | None = None  # the affected service (an alert's ``service`` label, a matched outage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +223,10 @@ class Ticket:
     resolved_at: datetime | None
     closed_at: datetime | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    #: The major incident (or other parent) this ticket is a child of; resolving it resolves this one.
+    parent_reference: str | None = None
+    major_incident: bool = False
+    service: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -65,6 +65,7 @@ def set_status(
     now: datetime,
     policy: TicketPolicy,
     reason: str | None = None,
+    parent: str | None = None,
 ) -> None:
     """Apply a lifecycle move (validated against the table and the reopen window) and log it."""
     current = row.status
@@ -84,7 +85,21 @@ def set_status(
     payload: dict[str, Any] = {"from": current, "to": target}
     if reason:
         payload["reason"] = reason
+    if parent:
+        payload["parent"] = parent
     add_event(s, row, "status_changed", payload, actor, now)
+    if target in ("resolved", "closed"):
+        _resolve_children(s, row, actor, now, policy)
+
+
+def _resolve_children(s: Session, parent: TicketRow, actor: str, now: datetime, policy: TicketPolicy) -> None:
+    """A parent that is done takes its open children with it (same transaction, same ``now``, each with its
+    own ``status_changed``); grandchildren follow through the recursion."""
+    from ticket_core.links import open_children  # links imports this module
+
+    for child in open_children(s, parent):
+        set_status(s, child, "resolved", actor, now, policy, reason="parent_resolved",
+                   parent=parent.reference)
 
 
 def corrected_ticket_ids(s: Session) -> set[int]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -143,8 +144,15 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The idempotency key of the message that filed it: a message processed twice files one ticket.
     idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+    # A child (a user's report, an alert) points at its parent (a major incident); resolving the parent
+    # resolves the open children. ``service`` is the affected service, matched by alerts and reports.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    major_incident: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    service: Mapped[str | None] = mapped_column(String(200), index=True)
 
     requester: Mapped[PersonRow] = relationship(lazy="selectin")
+    # Lazy on purpose: only tickets with a parent load it (by primary key, often from the identity map).
+    parent: Mapped[TicketRow | None] = relationship(remote_side="TicketRow.id", lazy="select")
     attachments: Mapped[list[AttachmentRow]] = relationship(order_by="AttachmentRow.id", lazy="selectin")
 
 
@@ -176,3 +184,46 @@ class EventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set on events a user's message caused (a message appended): processing it again appends nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+
+
+class AlertRow(Base):
+    """The current state of one alert (one fingerprint, source-prefixed): which ticket it opened and how often
+    it was seen. The unique index is how a repeat, a resend or an HA double delivery finds its ticket."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("source IN ('alertmanager', 'grafana', 'generic')", name="source"),
+        CheckConstraint("status IN ('firing', 'resolved', 'stale')", name="status"),
+        Index("ix_alerts_status_ends_at", "status", "ends_at"),
+        Index("ix_alerts_service_last_fired_at", "service", "last_fired_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200), unique=True, index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    service: Mapped[str | None] = mapped_column(String(200))
+    seen_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_fired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    labels: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    annotations: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class AlertRejectionRow(Base):
+    """An authenticated alert payload that could not be understood: kept (digest and a bounded excerpt) so
+    an operator can see what a monitoring tool sent and fix its template."""
+
+    __tablename__ = "alert_rejections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    body_excerpt: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -16,9 +16,10 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import filing, migrate, values
+from ticket_core import filing, links, migrate, values
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
+    ALERT_CHANNEL,
     IMPACTS,
     OPEN_STATUSES,
     PRIORITIES,
@@ -422,6 +423,85 @@ class TicketStore:
             for row in rows:
                 set_status(s, row, "closed", "system", now, self.policy, reason="auto_close")
             return [r.reference for r in rows]
+
+        return self._write(work)
+
+    # -- parents, children, major incidents ------------------------------------------------------------
+    def link_parent(self, child_ref: str, parent_ref: str, actor: str) -> Ticket:
+        """Make ``parent_ref`` the parent of ``child_ref`` (both log a ``linked`` event); returns the child.
+        Refuses a self-link, a cycle and a parent that is not open."""
+
+        def work(s: Session) -> Ticket:
+            now = self._now()
+            parent = self._lock(s, parent_ref)
+            child = self._lock(s, child_ref)
+            links.link(s, child, parent, actor, now)
+            return to_ticket(child)
+
+        return self._write(work)
+
+    def children(self, ref: str) -> list[Ticket]:
+        """The tickets linked under ``ref``, oldest first."""
+        with self._reads() as s:
+            parent = s.scalar(select(TicketRow.id).where(TicketRow.reference == _ref(ref)))
+            if parent is None:
+                raise TicketNotFound(_ref(ref))
+            stmt = select(TicketRow).where(TicketRow.parent_id == parent).order_by(TicketRow.id)
+            rows = s.scalars(stmt).all()
+            return [to_ticket(r) for r in rows]
+
+    def active_outages(self, limit: int = 50) -> list[Ticket]:
+        """Open major incidents and open tickets an alert filed, newest first: what a user's report is
+        matched against, and what the web chat's banner shows."""
+        with self._reads() as s:
+            rows = s.scalars(
+                select(TicketRow)
+                .where(
+                    TicketRow.status.in_(sorted(OPEN_STATUSES)),
+                    or_(TicketRow.major_incident.is_(True), TicketRow.channel == ALERT_CHANNEL),
+                )
+                .order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
+                .limit(max(0, min(limit, 1000)))
+            ).all()
+            return [to_ticket(r) for r in rows]
+
+    def declare_major_incident(
+        self,
+        target: str | NewTicket,
+        children: Sequence[str] = (),
+        actor: str = "system",
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        """Mark the open ticket ``target`` (a reference), or file ``target`` (a :class:`NewTicket`), as a
+        major incident and link each of ``children`` under it, in one transaction. Declaring again is
+        harmless: links already in place are kept, and a filing with the same ``idempotency_key`` finds the
+        ticket filed the first time."""
+        prepared = filing.prepare(target, self.policy) if isinstance(target, NewTicket) else None
+        wanted = list(dict.fromkeys(_ref(c) for c in children))
+
+        def work(s: Session) -> Ticket:
+            now = self._now()
+            if prepared is None:
+                assert isinstance(target, str)
+                row = self._lock(s, target)
+            else:
+                found = None
+                if idempotency_key is not None:
+                    found = s.scalar(select(TicketRow).where(TicketRow.idempotency_key == idempotency_key))
+                row = found or filing.insert(s, prepared, now, self.policy)
+                row.idempotency_key = idempotency_key
+                s.flush()
+            if row.status not in OPEN_STATUSES:
+                raise InvalidValue(
+                    f"{row.reference} is {row.status}: only an open ticket can be a major incident"
+                )
+            if not row.major_incident:
+                row.major_incident, row.updated_at = True, now
+                add_event(s, row, "field_changed", {"field": "major_incident", "old": False, "new": True},
+                          actor, now)
+            for ref in wanted:
+                links.link(s, self._lock(s, ref), row, actor, now)
+            return to_ticket(row)
 
         return self._write(work)
 
