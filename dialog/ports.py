@@ -100,6 +100,7 @@ class TicketDraft:
     attachments: tuple[Attachment, ...] = ()
     kb_article_id: str | None = None
     conversation_key: str | None = None
+    service: str | None = None  # the affected service, when known (a report joined to a known outage)
 
 
 @dataclass(frozen=True, slots=True)
