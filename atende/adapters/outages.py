@@ -130,10 +130,21 @@ class TextMatcher:
         return [float(s) for s in sims]
 
     def score(self, text: str, category: str | None, outage: Candidate) -> Score:
-        head = " ".join(p for p in (outage.service, outage.title) if p)
-        sims = self.similarity(text, [head, outage.description[:DESCRIPTION_CHARS]])
-        return Score(max(sims), self.mentions(text, outage.aliases),
-                     category is not None and category == outage.category)
+        return self.scores(text, category, [outage])[0]
+
+    def scores(self, text: str, category: str | None, outages: Sequence[Candidate]) -> list[Score]:
+        """Each outage's score; the similarity is computed (in one pass) only for those about the same
+        thing, the others score 0."""
+        gates = [(self.mentions(text, o.aliases), category is not None and category == o.category)
+                 for o in outages]
+        related = [o for o, (service, same) in zip(outages, gates, strict=True) if service or same]
+        docs: list[str] = []
+        for o in related:
+            docs += [" ".join(p for p in (o.service, o.title) if p), o.description[:DESCRIPTION_CHARS]]
+        sims = iter(self.similarity(text, docs)) if docs else iter(())
+        best = {o.reference: max(next(sims), next(sims)) for o in related}
+        return [Score(best.get(o.reference, 0.0), service, same)
+                for o, (service, same) in zip(outages, gates, strict=True)]
 
 
 def best_match(matcher: TextMatcher, text: str, category: str | None, outages: Sequence[Candidate],
@@ -142,11 +153,9 @@ def best_match(matcher: TextMatcher, text: str, category: str | None, outages: S
     parent (the user joins the major incident, not one of its alerts); ties go to a major incident, then
     to the newest."""
     active = {o.reference for o in outages}
+    eligible = [o for o in outages if o.parent is None or o.parent not in active]
     best: tuple[tuple[float, bool, datetime], Candidate, Score] | None = None
-    for outage in outages:
-        if outage.parent is not None and outage.parent in active:
-            continue
-        found = matcher.score(text, category, outage)
+    for outage, found in zip(eligible, matcher.scores(text, category, eligible), strict=True):
         if not found.passes(threshold):
             continue
         rank = (found.similarity + (0.1 if found.service else 0.0), outage.major, outage.since)
