@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from ticket_core import InvalidValue
+from ticket_core import InvalidValue, TicketNotFound
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -44,6 +44,10 @@ class TicketPatch(BaseModel):
     assignee: str | None = Field(None, max_length=200)
     impact: Literal["individual", "team", "organization"] | None = None
     urgency: Literal["low", "medium", "high"] | None = None
+
+
+class MajorIncidentIn(BaseModel):
+    children: list[str] = Field(default_factory=list, max_length=1000)
 
 
 class ReplyIn(BaseModel):
@@ -115,6 +119,22 @@ def router(runtime: Runtime) -> APIRouter:
         delivered = await runtime.notifier.agent_reply(ticket, body.text, body.author or actor)
         await asyncio.to_thread(picked_up, store, ticket, actor)
         return {"reference": ref, "delivered": delivered}
+
+    @r.post("/{ref}/major-incident")
+    async def major_incident(ref: str, body: MajorIncidentIn | None = None,
+                             actor: str = Depends(agent)) -> dict[str, Any]:
+        """Declare the ticket a major incident and link ``children`` (references) under it. Resolving it
+        later resolves every open child and tells each child's requester. Declaring again only adds links."""
+        children = body.children if body is not None else []
+        try:
+            ticket = await asyncio.to_thread(store.declare_major_incident, ref, children, actor)
+        except TicketNotFound as exc:
+            raise HTTPException(status_code=404, detail=f"ticket {exc.reference} not found") from None
+        except runtime.ticket_errors as exc:  # closed ticket, a cycle, a self-link
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        data = ticket_json(ticket)
+        data["children"] = [c.reference for c in await asyncio.to_thread(store.children, ticket.reference)]
+        return data
 
     return r
 

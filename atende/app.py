@@ -209,6 +209,12 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)
+    if runtime.settings.alerts_token and runtime.alerts is not None:
+        # Off (404) without the token. Not exempt from the per-IP limit: a monitoring system sends far
+        # fewer requests than it, and a forger's flood is then limited before the token is even checked.
+        from atende.alerts import routes as alert_routes
+
+        app.include_router(alert_routes.router(runtime, runtime.alerts))
     # Outermost last: per-IP limit, security headers, the size cap, then the read deadline (reads what the
     # cap let in).
     app.add_middleware(BodyReadTimeout, seconds=runtime.settings.read_timeout)

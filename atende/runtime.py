@@ -36,7 +36,7 @@ from atende.settings import Settings
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
-from ticket_core import TicketError, TicketPolicy, TicketStore
+from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class Runtime:
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
     outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
+    alerts: Any = None  # atende.alerts.processor.AlertProcessor: channel "alert"'s handler
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -126,6 +127,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -141,11 +143,18 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.detector.detect, "Warm up: the VPN does not connect today.")
+
+    def _start_alert_sweep(self) -> None:
+        """Stale alerts, only where alerts are received (ATENDE_ALERTS_TOKEN, on ingress and workers)."""
+        if self.alerts is not None and self.settings.alerts_token:
+            period = self.settings.alerts_stale_check_minutes * 60
+            self._tasks.append(asyncio.create_task(self.alerts.stale_loop(period, self.lease)))
 
     async def _load_models(self, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -268,6 +277,9 @@ def build_runtime(
         channel=m.channel).observe(seconds)
     notifier.inbox = inbox
     dispatcher.limiter = SenderLimiter(settings.rate_limit_sender)
+    alerts = build_alerts(settings, tickets, notifier, engine)
+    # Always registered: in the scaled mode a worker processes what any ingress recorded.
+    dispatcher.handlers[ALERT_CHANNEL] = alerts.handle
 
     runtime = Runtime(
         settings=settings,
@@ -284,6 +296,7 @@ def build_runtime(
         redis=redis,
         detector=detector,
         outages=outages,
+        alerts=alerts,
     )
     if redis is not None:
         from atende.dispatch.lease import RedisLease
@@ -329,6 +342,16 @@ def build_runtime(
         log.info("channel %s on", mounted.name)
     dispatcher.outbounds.update(outbounds)
     return runtime
+
+
+def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier, engine: DialogEngine) -> Any:
+    """The alert processor with its rules (checked now: a bad rules file fails the start, naming the key;
+    its categories must exist in the taxonomy the bot uses)."""
+    from atende.alerts.processor import AlertProcessor
+    from atende.alerts.rules import load_rules
+
+    categories = frozenset(engine.taxonomy.ids)
+    return AlertProcessor(tickets, load_rules(settings.alerts_rules_file, categories), notifier)
 
 
 class SqlKeyValueState:

@@ -139,6 +139,29 @@ class Settings(BaseSettings):
         "(longer than any send with its retries takes)"
     )
 
+    alerts_token: str | None = Field(
+        None, description="bearer token (or basic-auth password) of the alert receivers "
+        "/webhooks/alerts/*; unset: those routes are off (404)"
+    )
+    grafana_hmac_secret: str | None = Field(
+        None, description="Grafana contact point's HMAC secret: signed requests to /webhooks/alerts/grafana "
+        "are accepted without the bearer token"
+    )
+    grafana_hmac_signature_header: str = Field(
+        "X-Grafana-Alerting-Signature", description="header carrying Grafana's HMAC signature"
+    )
+    grafana_hmac_timestamp_header: str = Field(
+        "X-Grafana-Alerting-Timestamp", description="the timestamp header named in Grafana's HMAC settings; "
+        "when sent, it is signed too and must be within 5 minutes of our clock"
+    )
+    alerts_rules_file: Path | None = Field(
+        None, description="how alerts become tickets: category, severity mapping, service labels, flap, "
+        "stale and major-incident windows (default: atende/alerts/rules.yaml)"
+    )
+    alerts_stale_check_minutes: float = Field(
+        5.0, gt=0, description="how often firing alerts are checked for a resolution that never came"
+    )
+
     api_docs: bool = Field(
         False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
     )

@@ -4,6 +4,7 @@ its storage (SQLAlchemy 2 on SQLite or PostgreSQL, migrated with Alembic on open
 Imports none of Atende's other packages; the composition root adapts it to ``dialog.ports.TicketService``.
 """
 
+from ticket_core.alerts import AlertInfo, AlertOutcome, AlertPolicy, AlertSignal
 from ticket_core.domain import (
     ALERT_CHANNEL,
     EVENT_KINDS,
@@ -52,6 +53,10 @@ __all__ = [
     "TICKET_TYPES",
     "TRANSITIONS",
     "URGENCIES",
+    "AlertInfo",
+    "AlertOutcome",
+    "AlertPolicy",
+    "AlertSignal",
     "AttachmentInfo",
     "AttachmentLike",
     "ChannelIdentity",

@@ -213,6 +213,9 @@ class AlertRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     labels: Mapped[dict[str, Any]] = mapped_column(JsonType)
     annotations: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The inbox key of the last message applied: processing that message again (a crash before the inbox
+    # row was marked) changes nothing, not even the counter.
+    last_message_key: Mapped[str | None] = mapped_column(String(320))
 
 
 class AlertRejectionRow(Base):

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 _DATA = yaml.safe_load(Path(__file__).with_name("outages.yaml").read_text(encoding="utf-8"))
 _URL = re.compile(r"\bhttps?://\S+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_LABEL = re.compile(r"^[ \t]+([A-Za-z_][A-Za-z0-9_]*)=(.+)$", re.M)
 #: Answers keys an alert ticket may carry other names of its service in (labels the receiver kept).
 ALIAS_KEYS = ("service", "app", "application", "job", "alias", "aliases", "component", "system")
 #: Characters of an outage's description compared with the report (the summary and labels come first;
@@ -68,6 +69,8 @@ class Candidate:
             value = (t.answers or {}).get(key)
             if isinstance(value, str):
                 names.extend(v.strip() for v in value.split(","))
+        # The alert receivers list the labels in the description, one "  key=value" a line.
+        names.extend(v.strip() for k, v in _LABEL.findall(t.description) if k in ALIAS_KEYS)
         aliases = tuple(dict.fromkeys(n for n in names if n and len(n) >= 2))
         return cls(t.reference, t.title, t.description, t.category, t.service, aliases, t.created_at,
                    t.major_incident, t.parent_reference)
@@ -129,33 +132,47 @@ class TextMatcher:
         sims = (matrix[1:] @ matrix[0].T).toarray().ravel()
         return [float(s) for s in sims]
 
-    def score(self, text: str, category: str | None, outage: Candidate) -> Score:
-        return self.scores(text, category, [outage])[0]
+    def score(self, text: str, category: str | None, outage: Candidate,
+              children: Sequence[Candidate] = ()) -> Score:
+        return self.scores(text, category, [outage], {outage.reference: list(children)})[0]
 
-    def scores(self, text: str, category: str | None, outages: Sequence[Candidate]) -> list[Score]:
-        """Each outage's score; the similarity is computed (in one pass) only for those about the same
-        thing, the others score 0."""
-        gates = [(self.mentions(text, o.aliases), category is not None and category == o.category)
-                 for o in outages]
-        related = [o for o, (service, same) in zip(outages, gates, strict=True) if service or same]
+    def scores(self, text: str, category: str | None, outages: Sequence[Candidate],
+               children: Mapping[str, Sequence[Candidate]] | None = None) -> list[Score]:
+        """Each outage's score: the best similarity with its own title and description or those of its
+        active children (a major incident's title is "Major incident: ERP"; what is wrong is in its
+        alerts). Computed in one pass, and only for outages about the same thing; the others score 0."""
+        kids = children or {}
+        gates = []
+        for o in outages:
+            names = [*o.aliases, *(a for c in kids.get(o.reference, ()) for a in c.aliases)]
+            gates.append((self.mentions(text, names), category is not None and category == o.category))
         docs: list[str] = []
-        for o in related:
-            docs += [" ".join(p for p in (o.service, o.title) if p), o.description[:DESCRIPTION_CHARS]]
-        sims = iter(self.similarity(text, docs)) if docs else iter(())
-        best = {o.reference: max(next(sims), next(sims)) for o in related}
-        return [Score(best.get(o.reference, 0.0), service, same)
+        spans: dict[str, tuple[int, int]] = {}
+        for o, (service, same) in zip(outages, gates, strict=True):
+            if not (service or same):
+                continue
+            start = len(docs)
+            for c in (o, *kids.get(o.reference, ())):
+                docs += [" ".join(p for p in (c.service, c.title) if p), c.description[:DESCRIPTION_CHARS]]
+            spans[o.reference] = (start, len(docs))
+        sims = self.similarity(text, docs) if docs else []
+        return [Score(max(sims[slice(*spans[o.reference])]) if o.reference in spans else 0.0, service, same)
                 for o, (service, same) in zip(outages, gates, strict=True)]
 
 
 def best_match(matcher: TextMatcher, text: str, category: str | None, outages: Sequence[Candidate],
                threshold: float) -> tuple[Candidate, Score] | None:
     """The outage the report most likely describes. A child of another active outage stands back for its
-    parent (the user joins the major incident, not one of its alerts); ties go to a major incident, then
-    to the newest."""
+    parent (the user joins the major incident, not one of its alerts), lending it its text; ties go to a
+    major incident, then to the newest."""
     active = {o.reference for o in outages}
+    children: dict[str, list[Candidate]] = {}
+    for o in outages:
+        if o.parent is not None and o.parent in active:
+            children.setdefault(o.parent, []).append(o)
     eligible = [o for o in outages if o.parent is None or o.parent not in active]
     best: tuple[tuple[float, bool, datetime], Candidate, Score] | None = None
-    for outage, found in zip(eligible, matcher.scores(text, category, eligible), strict=True):
+    for outage, found in zip(eligible, matcher.scores(text, category, eligible, children), strict=True):
         if not found.passes(threshold):
             continue
         rank = (found.similarity + (0.1 if found.service else 0.0), outage.major, outage.since)

@@ -63,6 +63,7 @@ def upgrade() -> None:
         _when("resolved_at"),
         sa.Column("labels", _JSON, nullable=False),
         sa.Column("annotations", _JSON, nullable=False),
+        sa.Column("last_message_key", sa.String(320), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_alerts"),
         sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name="fk_alerts_ticket_id_tickets"),
         sa.CheckConstraint("source IN ('alertmanager', 'grafana', 'generic')", name="ck_alerts_source"),
