@@ -153,7 +153,7 @@ class TextMatcher:
                 continue
             start = len(docs)
             for c in (o, *kids.get(o.reference, ())):
-                docs += [" ".join(p for p in (c.service, c.title) if p), c.description[:DESCRIPTION_CHARS]]
+                docs += [" ".join([*c.aliases, c.title]), _LABEL.sub(" ", c.description)[:DESCRIPTION_CHARS]]
             spans[o.reference] = (start, len(docs))
         sims = self.similarity(text, docs) if docs else []
         return [Score(max(sims[slice(*spans[o.reference])]) if o.reference in spans else 0.0, service, same)

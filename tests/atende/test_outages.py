@@ -12,6 +12,7 @@ import pytest
 from atende.adapters.outages import StoreOutages, TextMatcher
 from atende.adapters.tickets import TicketServiceAdapter
 from atende.dispatch.context import current_message_key
+from atende.settings import SettingsError, load_settings
 from dialog.messages import Identity
 from dialog.ports import TicketDraft
 from ticket_core import TicketStore
@@ -144,3 +145,24 @@ def test_the_glossary_unifies_the_three_languages() -> None:
     same = {m.normalize(t) for t in ("El ERP no carga", "o ERP está fora do ar", "ERP is down")}
     assert same == {"erp down"}
     assert m.mentions("el ERP no carga", ["erp"]) and not m.mentions("ERPNext no carga", ["erp"])
+
+
+async def test_aliases_come_from_the_label_lines_the_receivers_write(store: TicketStore,
+                                                                    outages: StoreOutages) -> None:
+    ref = file_alert(store, "Payroll API returns 503", "5xx ratio above 20%\n\nLabels:\n  alertname=Api5xx\n"
+                     "  instance=pay01:9100\n  job=nominas\n  service=payroll-api", service="payroll-api")
+    found = await outages.match("las nominas no cargan", "es", None)
+    assert found is not None and found.reference == ref
+    assert await outages.match("pay01 no carga", "es", None) is None  # a host name is not a service alias
+
+
+def test_timezone_and_threshold_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATENDE_TIMEZONE", "Mars/Olympus_Mons")
+    monkeypatch.setenv("ATENDE_OUTAGE_MATCH_THRESHOLD", "1.5")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "ATENDE_TIMEZONE" in str(err.value) and "ATENDE_OUTAGE_MATCH_THRESHOLD" in str(err.value)
+    monkeypatch.setenv("ATENDE_TIMEZONE", "America/Sao_Paulo")
+    monkeypatch.setenv("ATENDE_OUTAGE_MATCH_THRESHOLD", "0.4")
+    settings = load_settings()
+    assert (settings.timezone, settings.outage_match_threshold) == ("America/Sao_Paulo", 0.4)

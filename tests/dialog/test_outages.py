@@ -190,3 +190,19 @@ async def test_a_child_alert_stands_back_for_its_major_incident(make_engine: Cal
         ("bot", contains(f"({parent})", options=OFFER)),
     ])
     assert START.hour == 9  # the clock the times above are read against
+
+
+async def test_a_pending_offer_is_resumed_after_the_idle_timeout(make_engine: Callable[..., Desk]) -> None:
+    desk = make_engine(outages=0.25)
+    alert(desk)
+    await converse(desk, [
+        ("user", "el ERP no carga"),
+        ("bot", contains(options=OFFER)),
+        ("clock", timedelta(hours=1)),
+        ("user", "perdona, ya estoy aquí"),
+        ("bot", contains(has=["resume:continue"])),
+        ("user", press("resume:continue")),
+        ("bot", contains("Sabemos de un problema con ERP", options=OFFER)),
+        ("user", "sí"),
+        ("bot", contains("He añadido tu aviso a INC-000001 como INC-000002", ticket=True)),
+    ])
