@@ -21,6 +21,7 @@ from typing import Any
 
 from atende.adapters.language import LinguaDetector
 from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
+from atende.adapters.outages import StoreOutages
 from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.adapters.stores import SqlConversationStore
 from atende.adapters.tickets import TicketServiceAdapter
@@ -109,6 +110,7 @@ class Runtime:
     detector: Any = None  # the language detector (a worker loads its models before taking shards)
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
+    outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
     alerts: Any = None  # atende.alerts.processor.AlertProcessor: channel "alert"'s handler
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -240,15 +242,19 @@ def build_runtime(
         max_text_chars=settings.max_message_chars,
         playbooks_dir=settings.playbooks_dir,
         taxonomy_file=settings.resolved_taxonomy_file,
+        timezone=settings.timezone,
     )
     detector = LinguaDetector()
+    ticket_service = TicketServiceAdapter(tickets, metrics)
+    outages = StoreOutages(tickets, ticket_service, settings.outage_match_threshold)
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
-        tickets=TicketServiceAdapter(tickets, metrics),
+        tickets=ticket_service,
         store=conv_store,
         detector=detector,
         settings=engine_settings,
+        outages=outages,
     )
     notifier = Notifier(tickets, metrics=metrics)
     dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
@@ -289,6 +295,7 @@ def build_runtime(
         metrics=metrics,
         redis=redis,
         detector=detector,
+        outages=outages,
         alerts=alerts,
     )
     if redis is not None:
@@ -315,6 +322,7 @@ def build_runtime(
         web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
         deliver=deliver,
         lease=runtime.lease,  # scaled mode: the IMAP poller runs in one ingress process at a time
+        major_incidents=outages.banner,
     )
     # The web chat is part of the product (the page at /); the other channels only when asked for.
     for name in CONNECTORS if connectors else CONNECTORS[:1]:

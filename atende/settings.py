@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         30.0, gt=0, description="after this idle time an unfinished report becomes a draft offered for resume"
     )
     default_language: str = Field("en", description="language used when detection is unsure")
+    timezone: str = Field(
+        "UTC", description="the desk's time zone (IANA name, e.g. America/Sao_Paulo): times shown to users "
+        "(resolution targets, \"a known problem since 08:15\")"
+    )
+    outage_match_threshold: float = Field(
+        0.25, ge=0.0, le=1.0, description="a new report is offered an active major incident or alert "
+        "ticket when it names its service (or has its category) and its text is at least this similar "
+        "(character n-gram cosine, 0-1); 1 practically never offers"
+    )
     max_message_chars: int = Field(4000, ge=100, description="longer messages are truncated politely")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="larger HTTP request bodies get 413")
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0, description="attachment size cap")
@@ -166,6 +175,17 @@ class Settings(BaseSettings):
             parse_many(v)
         except ValueError:
             raise ValueError("must be like '20/minute' or '20/minute;200/hour'") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name such as UTC or Europe/Madrid") from None
         return v
 
     @field_validator("default_language")
