@@ -62,6 +62,10 @@ class Notifier:
                 await self._push(child, event, wait=None)
         return delivered
 
+    async def handoff(self, ticket: Any, event: TicketEvent, *, wait: bool = True) -> bool:
+        """A handoff taken, released or timed out (atende/handoff.py logged it on the ticket already)."""
+        return await self._push(ticket, event, wait=DELIVERY_WAIT_S if wait else None)
+
     async def _resolved_with(self, parent: str, done_at: Any) -> list[Any]:
         """The descendants the parent's resolution resolved: ticket_core resolves them in the same
         transaction with the same timestamp, so an older, separate resolution is not announced again."""

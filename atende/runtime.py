@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from atende import handoff
 from atende.adapters.language import LinguaDetector
 from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
 from atende.adapters.outages import StoreOutages
@@ -28,11 +29,12 @@ from atende.adapters.tickets import TicketServiceAdapter
 from atende.adapters.webstore import SqlWebChatStore
 from atende.dispatch import Dispatcher, Inbox
 from atende.dispatch.queue import SqlQueue
+from atende.live import LiveFeed
 from atende.notify import Notifier
 from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
-from atende.settings import Settings
+from atende.settings import Settings, desk_hours_pairs
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
@@ -114,6 +116,7 @@ class Runtime:
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
     outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
     alerts: Any = None  # atende.alerts.processor.AlertProcessor: channel "alert"'s handler
+    live: LiveFeed | None = None  # the desk's event feed (SSE), started by its first client
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -130,6 +133,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
         self._start_alert_sweep()
+        self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -146,6 +150,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
         self._start_alert_sweep()
+        self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
@@ -199,6 +204,8 @@ class Runtime:
                 except Exception:
                     log.exception("stopping %s failed", m.name)
         await self.dispatcher.stop()
+        if self.live is not None:
+            await self.live.stop()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
@@ -246,6 +253,7 @@ def build_runtime(
         playbooks_dir=settings.playbooks_dir,
         taxonomy_file=settings.resolved_taxonomy_file,
         timezone=settings.timezone,
+        desk_hours=desk_hours_pairs(settings.desk_hours),
     )
     detector = LinguaDetector()
     ticket_service = TicketServiceAdapter(tickets, metrics)
@@ -301,7 +309,10 @@ def build_runtime(
         detector=detector,
         outages=outages,
         alerts=alerts,
+        live=LiveFeed(tickets),
     )
+    assert runtime.live is not None
+    tickets.after_write = runtime.live.poke  # this process's writes reach the console at once
     if redis is not None:
         from atende.dispatch.lease import RedisLease
 

@@ -6,6 +6,7 @@ never exits the process. Each connector has its own settings class next to it (c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,6 +74,14 @@ class Settings(BaseSettings):
         0.25, ge=0.0, le=1.0, description="a new report is offered an active major incident or alert "
         "ticket when it names its service (or has its category) and its text is at least this similar "
         "(character n-gram cosine, 0-1); 1 practically never offers"
+    )
+    handoff_timeout_minutes: float = Field(
+        10.0, gt=0, description="a handoff to a person nobody takes this long: the user is told, once, that "
+        "the desk will answer on the ticket"
+    )
+    desk_hours: str | None = Field(
+        None, description="the desk's hours told with that notice: one text, or a JSON object per language "
+        '({"es": "...", "pt": "...", "en": "..."}); default: a generic "Monday to Friday, business hours"'
     )
     max_message_chars: int = Field(4000, ge=100, description="longer messages are truncated politely")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="larger HTTP request bodies get 413")
@@ -206,6 +215,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone name such as UTC or Europe/Madrid") from None
         return v
 
+    @field_validator("desk_hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None:
+            desk_hours_pairs(v)
+        return v
+
     @field_validator("default_language")
     @classmethod
     def _lang(cls, v: str) -> str:
@@ -246,6 +262,23 @@ class Settings(BaseSettings):
     @property
     def resolved_kb_dir(self) -> Path:
         return self.kb_dir or REPO_ROOT / "kb"
+
+
+def desk_hours_pairs(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """ATENDE_DESK_HOURS as (language, text) pairs: a JSON object per language, or one text for all ("*")."""
+    if raw is None or not raw.strip():
+        return ()
+    text = raw.strip()
+    if not text.startswith("{"):
+        return (("*", text),)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError("a JSON object per language, or plain text") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                             for k, v in data.items()):
+        raise ValueError('must map languages to texts, like {"es": "L-V 9-18", "en": "Mon-Fri 9-18"}')
+    return tuple((k, v.strip()) for k, v in data.items())
 
 
 def load_settings(**overrides: Any) -> Settings:

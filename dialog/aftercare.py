@@ -10,7 +10,7 @@ from dialog.answers import match_choice, parse_rating, parse_yes_no
 from dialog.intake import IntakeFlow
 from dialog.messages import Option
 from dialog.ports import TicketEvent, TicketSummary
-from dialog.state import DESCRIBE, IN_PROGRESS, RESUME, ROUTE, START
+from dialog.state import DESCRIBE, HANDOFF_LIVE, IN_PROGRESS, RESUME, ROUTE, START, Handoff
 from dialog.text import canonical, has_words, references, snippet
 from dialog.turn import CLOSED_STATUSES, Deps, Turn
 
@@ -80,9 +80,8 @@ class Aftercare:
                 d.say(turn, "ticket_not_found", ref=ref)
                 return
         st.active_ticket = ref
-        ack = d.t(turn, "ticket_added", ref=ref)
-        d.emit(turn, ack, ticket=ref)
-        await d.tickets.record_outbound(ref, ack, turn.requester.channel)
+        d.log_on(turn, ref)
+        d.say(turn, "ticket_added", ref=ref, ticket=ref)
 
     async def quoted_reference(self, turn: Turn) -> bool:
         """A message naming one of the user's tickets is added to it; a foreign one is "not found"."""
@@ -171,6 +170,8 @@ class Aftercare:
         if st.active_ticket:
             flagged = await d.tickets.request_human(st.active_ticket, turn.requester)
             if flagged is not None and flagged.status not in CLOSED_STATUSES:
+                d.handoff_requested(turn, flagged.reference)
+                d.log_on(turn, flagged.reference)
                 d.say(turn, "human_flagged", ref=st.active_ticket, ticket=st.active_ticket)
                 return
             st.active_ticket = None
@@ -345,7 +346,12 @@ class Aftercare:
     def notify(self, turn: Turn, event: TicketEvent) -> None:
         d, st = self.d, turn.state
         ref = event.reference
-        if event.kind == "agent_reply":
+        ours = st.handoff if st.handoff is not None and st.handoff.ref == ref else None
+        if event.kind in ("handoff_taken", "handoff_released", "handoff_timed_out"):
+            self._handoff(turn, event, ours)
+        elif event.kind == "agent_reply" and ours is not None and ours.live:
+            d.emit(turn, event.text or "", ticket=ref)  # live chat: the agent's words, as written
+        elif event.kind == "agent_reply":
             d.say(turn, "agent_reply", ref=ref, text=event.text or "", ticket=ref)
             if st.active_ticket is None and st.draft is None:
                 st.active_ticket = ref  # the user's answer should reach the agent
@@ -360,10 +366,39 @@ class Aftercare:
                   ticket=ref)
             if status in CLOSED_STATUSES and st.active_ticket == ref:
                 st.active_ticket = None
+            if status in CLOSED_STATUSES and ours is not None:
+                st.handoff = None  # nobody chats about a finished ticket
         elif event.kind == "resolved":
             note = f"\n{event.text}" if event.text else ""
             d.emit(turn, d.t(turn, "resolved", ref=ref) + note, kind="notice", ticket=ref)
             if st.active_ticket == ref:
                 st.active_ticket = None
+            if ours is not None:
+                st.handoff = None
             st.csat = {"ref": ref, "score": None, "tries": 0}
             self.csat_prompt(turn)
+
+    def _handoff(self, turn: Turn, event: TicketEvent, ours: Handoff | None) -> None:
+        """An agent took the conversation (the bot goes silent: DialogEngine.handle), handed it back, or
+        nobody took it in time (told once, with the desk's hours). Events about a handoff the conversation
+        no longer has (the ticket was resolved meanwhile) say nothing."""
+        d, st, ref = self.d, turn.state, event.reference
+        if event.kind == "handoff_taken":
+            name = event.author or d.t(turn, "handoff_someone")
+            st.handoff = Handoff(HANDOFF_LIVE, ref, name, turn.now.isoformat())
+            st.pending_options = []
+            if st.draft is None:
+                st.active_ticket = ref
+            d.say(turn, "handoff_joined", name=name, ref=ref, ticket=ref)
+        elif event.kind == "handoff_released":
+            if ours is None:
+                return
+            st.handoff = None
+            d.say(turn, "handoff_back", ref=ref, ticket=ref)
+            if st.csat is not None:
+                self.csat_prompt(turn)
+            elif not self.prompt(turn):
+                self.intake.prompt(turn)  # the question a report in progress was waiting for
+        elif ours is not None and not ours.live and not ours.timeout_noticed:
+            ours.timeout_noticed = True
+            d.say(turn, "handoff_timeout", ref=ref, hours=d.desk_hours(turn.lang), ticket=ref)

@@ -112,8 +112,17 @@ class DialogEngine:
         snapshot = state.to_dict()
         now = self._clock()
         text, truncated = sanitize(message.text, self.settings.max_text_chars)
+        if state.handoff is not None and state.handoff.live and await self._to_agent(state, message, text):
+            # An agent has the conversation: the bot says nothing at all, whatever the message (commands,
+            # buttons, files, noise); the message is on the ticket, where the agent reads it.
+            state.updated_at = now.isoformat()
+            await self._store.save(message.conversation_key, state.to_dict(), message_key, [])
+            return []
         turn = Turn(state, state.language or self.settings.default_language, now, message, text)
         await self._dispatch(turn, truncated)
+        if turn.log_ticket is not None:
+            for reply in turn.replies[turn.log_from:]:
+                await self._deps.tickets.record_outbound(turn.log_ticket, reply.text, message.channel)
         if turn.keep_state:
             saved = snapshot
         else:
@@ -138,6 +147,27 @@ class DialogEngine:
         await self._store.save(conversation_key, state.to_dict(), message_key,
                                [reply_to_dict(r) for r in turn.replies])
         return turn.replies
+
+    async def _to_agent(self, state: ConversationState, message: InboundMessage, text: str) -> bool:
+        """A message during a live handoff goes to the ticket (message_in) and nowhere else. False when the
+        ticket no longer takes messages from this sender (closed, merged away): the handoff is over and the
+        bot answers the message."""
+        assert state.handoff is not None
+        ref = state.handoff.ref
+        if message.option_id and not text:  # a button pressed before the agent came: what the user saw
+            text = state.pending_labels.get(message.option_id) or f"[{message.option_id}]"
+        lost = [str(n) for key in ("attachments_too_large", "attachments_failed")
+                for n in message.extras.get(key) or ()]
+        if lost:
+            text = (text + "\n" if text else "") + "[" + ", ".join(lost) + ": not received]"
+        if not text and not message.attachments:
+            return True
+        added = await self._deps.tickets.add_message(ref, message.sender, text, message.attachments)
+        if added is None or added.status in ("resolved", "closed", "self_service_resolved"):
+            log.warning("live handoff on %s ended: the ticket no longer takes this sender's messages", ref)
+            state.handoff = None
+            return False
+        return True
 
     # -- dispatch ------------------------------------------------------------------------------------
 

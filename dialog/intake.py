@@ -448,11 +448,11 @@ class IntakeFlow:
                              relative=d.catalogs.format_duration(turn.lang, due - turn.now)))
         if human:
             await d.tickets.request_human(summary.reference, turn.requester)
+            d.handoff_requested(turn, summary.reference)
             parts.append(d.t(turn, "human_flagged", ref=summary.reference))
         parts.append(d.t(turn, "ticket_followup_hint", ref=summary.reference))
-        text = "\n".join(parts)
-        d.emit(turn, text, kind="ticket", ticket=summary.reference)
-        await d.tickets.record_outbound(summary.reference, text, turn.requester.channel)
+        d.log_on(turn, summary.reference)
+        d.emit(turn, "\n".join(parts), kind="ticket", ticket=summary.reference)
         return summary
 
     def _finish(self, turn: Turn) -> None:

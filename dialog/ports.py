@@ -211,9 +211,12 @@ class TicketEvent:
     Added for ``DialogEngine.notify``: the composition root turns ticket-core events into these and
     delivers the returned replies through the conversation's channel. ``text`` is the agent's public reply
     (agent_reply) or an optional resolution note (resolved); ``status`` is the new status (status_changed).
+    The handoff kinds: an agent took the conversation (handoff_taken, ``author`` is the name the user is
+    told), handed it back to the bot (handoff_released), or nobody took it in time (handoff_timed_out).
     """
 
-    kind: Literal["agent_reply", "status_changed", "resolved"]
+    kind: Literal["agent_reply", "status_changed", "resolved", "handoff_taken", "handoff_released",
+                  "handoff_timed_out"]
     reference: str
     text: str | None = None
     status: str | None = None

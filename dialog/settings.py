@@ -50,3 +50,6 @@ class EngineSettings:
     clear_language_words: int = 4
     #: Name the bot introduces itself with.
     bot_name: str = "Atende"
+    #: The desk's hours as told to a user whose handoff nobody took in time: (language, text) pairs, "*"
+    #: for every language; none: the catalogs' generic wording.
+    desk_hours: tuple[tuple[str, str], ...] = ()

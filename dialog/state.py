@@ -64,6 +64,33 @@ class Draft:
         return cls(**{k: v for k, v in raw.items() if k in known})
 
 
+#: Handoff statuses: the user asked for a person and waits (the bot still answers), or an agent has taken
+#: the conversation (the bot is silent: every message goes to the ticket and the agent).
+HANDOFF_WAITING = "waiting"
+HANDOFF_LIVE = "live"
+
+
+@dataclass(slots=True)
+class Handoff:
+    """The conversation's handoff to a person. ``ref`` is the ticket the agent works on; ``agent`` the
+    display name the user was told; ``since`` when the current status began (ISO 8601)."""
+
+    status: str = HANDOFF_WAITING
+    ref: str = ""
+    agent: str | None = None
+    since: str | None = None
+    timeout_noticed: bool = False  # the "nobody is free: the desk answers on the ticket" notice was sent
+
+    @property
+    def live(self) -> bool:
+        return self.status == HANDOFF_LIVE
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Handoff:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+
 @dataclass(slots=True)
 class ConversationState:
     version: int = STATE_VERSION
@@ -79,6 +106,7 @@ class ConversationState:
     transcript: list[dict[str, str]] = field(default_factory=list)
     greeted: bool = False
     unsupported_noticed: bool = False
+    handoff: Handoff | None = None  # a person was asked for (waiting) or is chatting (live)
     updated_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,6 +125,10 @@ class ConversationState:
         values = {k: v for k, v in raw.items() if k in known}
         if isinstance(values.get("draft"), dict):
             values["draft"] = Draft.from_dict(values["draft"])
+        if isinstance(values.get("handoff"), dict):
+            values["handoff"] = Handoff.from_dict(values["handoff"])
+        elif values.get("handoff") is not None:
+            values["handoff"] = None
         return cls(**values)
 
     def updated(self) -> datetime | None:

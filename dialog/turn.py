@@ -17,7 +17,7 @@ from dialog.messages import Identity, InboundMessage, Option, Reply
 from dialog.playbooks import Playbooks, Question
 from dialog.ports import Classifier, KnowledgeBase, KnownOutages, TicketService
 from dialog.settings import EngineSettings
-from dialog.state import ConversationState, Draft
+from dialog.state import HANDOFF_WAITING, ConversationState, Draft, Handoff
 from dialog.taxonomy import Taxonomy
 from dialog.text import canonical, contains_phrase
 
@@ -34,6 +34,10 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     #: Answer without changing anything (invalid option, empty message): the stored state stays as it was.
     keep_state: bool = False
+    #: The ticket this exchange belongs to (the message was appended to it, or it was filed or flagged):
+    #: the replies from ``log_from`` on are logged on it as message_out, so the desk sees them.
+    log_ticket: str | None = None
+    log_from: int = 0
 
     @property
     def requester(self) -> Identity:
@@ -95,6 +99,22 @@ class Deps:
         self.emit(turn, text, options, kind)
         turn.state.pending_options = [o.id for o in options]
         turn.state.pending_labels = {o.id: o.label for o in options}
+
+    def log_on(self, turn: Turn, ref: str) -> None:
+        """The replies produced from now on in this turn go to ``ref``'s log (see DialogEngine.handle)."""
+        if turn.log_ticket != ref:
+            turn.log_ticket, turn.log_from = ref, len(turn.replies)
+
+    def handoff_requested(self, turn: Turn, ref: str) -> None:
+        """The user asked for a person on ``ref``: waiting until an agent takes it (a live one stays live)."""
+        current = turn.state.handoff
+        if current is not None and current.live and current.ref == ref:
+            return
+        turn.state.handoff = Handoff(HANDOFF_WAITING, ref, None, turn.now.isoformat())
+
+    def desk_hours(self, lang: str) -> str:
+        hours = dict(self.settings.desk_hours)
+        return hours.get(lang) or hours.get("*") or self.catalogs.t(lang, "desk_hours_default")
 
     def record_in(self, turn: Turn) -> None:
         if turn.state.draft is not None:

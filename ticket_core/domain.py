@@ -58,6 +58,11 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "kb_linked",
         "linked",
         "alert",
+        # An agent took the requester's conversation (the bot goes silent), handed it back to the bot, or
+        # nobody took it in time (the requester was told the desk answers on the ticket).
+        "handoff_taken",
+        "handoff_released",
+        "handoff_timed_out",
     }
 )
 

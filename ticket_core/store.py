@@ -60,6 +60,9 @@ class TicketStore:
         self._writes = sessionmaker(bind=writer(engine), expire_on_commit=False)
         self.policy = policy
         self._clock = clock
+        #: Called (from the writing thread) after every committed write: the live feed's prompt wake-up.
+        #: Must be cheap and must not raise; other processes' writes are found by polling events_after.
+        self.after_write: Callable[[], None] | None = None
 
     @classmethod
     def open(
@@ -377,6 +380,60 @@ class TicketStore:
 
         return self._write(work)
 
+    def events_after(self, after: int, limit: int = 500) -> list[Event]:
+        """Every ticket's events with an id above ``after``, by id: the desk's live feed reads the log this
+        way (in any process). On PostgreSQL a lower id can become visible after a higher one (transactions
+        commit in any order): the reader must allow for gaps (atende/live.py)."""
+        with self._reads() as s:
+            rows = s.execute(
+                select(EventRow, TicketRow.reference)
+                .join(TicketRow, TicketRow.id == EventRow.ticket_id)
+                .where(EventRow.id > after)
+                .order_by(EventRow.id)
+                .limit(max(1, min(limit, 5000)))
+            ).all()
+            return [to_event(row, ref) for row, ref in rows]
+
+    def last_event_id(self) -> int:
+        with self._reads() as s:
+            return int(s.scalar(select(func.max(EventRow.id))) or 0)
+
+    def events_of_kinds(self, kinds: Sequence[str], open_only: bool = True) -> list[Event]:
+        """Events of these kinds on every (open) ticket, by id: e.g. the handoff history of the tickets the
+        desk still works on."""
+        with self._reads() as s:
+            stmt = (
+                select(EventRow, TicketRow.reference)
+                .join(TicketRow, TicketRow.id == EventRow.ticket_id)
+                .where(EventRow.kind.in_(list(kinds)))
+                .order_by(EventRow.id)
+            )
+            if open_only:
+                stmt = stmt.where(TicketRow.status.in_(sorted(OPEN_STATUSES)))
+            return [to_event(row, ref) for row, ref in s.execute(stmt).all()]
+
+    def append_if_latest(
+        self, ref: str, kind: str, payload: Mapping[str, Any], actor: str, among: Sequence[str],
+        latest_id: int | None,
+    ) -> Event | None:
+        """Append like :meth:`record_event`, but only if the ticket's newest event of the kinds ``among`` is
+        still ``latest_id`` (None: there is none): a compare-and-append under the ticket's row lock, so two
+        agents taking one conversation at once cannot both succeed. None when someone got there first."""
+        kind = values.one_of(kind, RECORDABLE_EVENT_KINDS, "recordable event kind")
+        data = values.json_object(payload, "payload")
+
+        def work(s: Session) -> Event | None:
+            row = self._lock(s, ref)
+            newest = s.scalar(
+                select(func.max(EventRow.id)).where(EventRow.ticket_id == row.id,
+                                                    EventRow.kind.in_(list(among)))
+            )
+            if newest != latest_id:
+                return None
+            return to_event(add_event(s, row, kind, data, actor, self._now()), row.reference)
+
+        return self._write(work)
+
     def events(self, ref: str) -> list[Event]:
         with self._reads() as s:
             ticket = s.scalar(select(TicketRow.id).where(TicketRow.reference == _ref(ref)))
@@ -612,7 +669,10 @@ class TicketStore:
         for attempt in range(_RETRIES):
             try:
                 with self._session() as s:
-                    return work(s)
+                    result = work(s)
+                if self.after_write is not None:
+                    self.after_write()
+                return result
             except (IntegrityError, OperationalError) as exc:
                 if attempt == _RETRIES - 1 or not _retryable(exc):
                     raise
