@@ -60,6 +60,8 @@ def to_ticket(row: TicketRow) -> Ticket:
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         attachments=tuple(to_attachment(a) for a in row.attachments),
+        first_responded_at=row.first_responded_at,
+        sla=_copy(row.sla) if row.sla is not None else None,
     )
 
 

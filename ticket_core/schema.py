@@ -143,6 +143,11 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The idempotency key of the message that filed it: a message processed twice files one ticket.
     idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+    # When an agent (never the bot) first answered the requester publicly: the first-response SLA is met then.
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last computed SLA state (ticket_core.sla.clock.SlaState.to_json), kept for listings and reports;
+    # the event log stays the truth and recomputing it from the log gives the same value.
+    sla: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     requester: Mapped[PersonRow] = relationship(lazy="selectin")
     attachments: Mapped[list[AttachmentRow]] = relationship(order_by="AttachmentRow.id", lazy="selectin")
@@ -176,3 +181,35 @@ class EventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set on events a user's message caused (a message appended): processing it again appends nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+
+
+class SlaNotificationRow(Base):
+    """One SLA warning or breach of one ticket's target, claimed before it is sent so that it is sent once.
+
+    ``level`` is the percentage of the target that was reached (75, 90 ... and 100 for the breach). The
+    unique (ticket, target, level) makes the claim: the worker whose INSERT commits owns the send. ``state``
+    is ``claimed`` (owned, being sent; a claim older than the scanner's lease is taken over and retried, so a
+    crash between claim and send does not lose it), ``sent`` or ``failed`` (every attempt failed; logged on
+    the ticket as ``notification_failed``).
+    """
+
+    __tablename__ = "sla_notifications"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", "level", name="uq_sla_notifications_ticket_target_level"),
+        CheckConstraint("state IN ('claimed', 'sent', 'failed')", name="state"),
+        CheckConstraint("target IN ('first_response', 'resolution')", name="target"),
+        Index("ix_sla_notifications_state_claimed_at", "state", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    target: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[list[Any]] = mapped_column(JsonType)
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

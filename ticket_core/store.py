@@ -34,6 +34,7 @@ from ticket_core.domain import (
     Ticket,
     TicketNotFound,
     TrainingRow,
+    is_first_response,
     priority_level,
 )
 from ticket_core.engine import make_engine, writer
@@ -369,8 +370,11 @@ class TicketStore:
         data = values.json_object(payload, "payload")
 
         def work(s: Session) -> Event:
+            now = self._now()
             row = self._lock(s, ref)
-            return to_event(add_event(s, row, kind, data, actor, self._now()), row.reference)
+            if row.first_responded_at is None and is_first_response(kind, data, actor):
+                row.first_responded_at = now
+            return to_event(add_event(s, row, kind, data, actor, now), row.reference)
 
         return self._write(work)
 
