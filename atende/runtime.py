@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
 from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
 from ticket_core.accounts import AccountStore
+from ticket_core.sla import SlaConfig
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,13 @@ def build_policy(settings: Settings) -> TicketPolicy:
         data["matrix"] = json.loads(settings.priority_matrix)
     if settings.sla_targets:
         data["sla"] = json.loads(settings.sla_targets)
-    return TicketPolicy.from_mapping(data)
+    policy = TicketPolicy.from_mapping(data)
+    config = SlaConfig.load(settings.sla_file)
+    if settings.sla_targets:  # the JSON override moves durations; the file keeps each target's clock
+        config = config.with_durations(
+            {p: (t.first_response, t.resolution) for p, t in policy.sla.items() if p in data["sla"]}
+        )
+    return replace(policy, sla_config=config)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from ticket_core.domain import (
     TicketNotFound,
     TrainingRow,
     is_agent_actor,
+    is_first_response,
     priority_level,
 )
 from ticket_core.lifecycle import TRANSITIONS
@@ -75,5 +76,6 @@ __all__ = [
     "TicketStore",
     "TrainingRow",
     "is_agent_actor",
+    "is_first_response",
     "priority_level",
 ]

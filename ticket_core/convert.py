@@ -63,6 +63,8 @@ def to_ticket(row: TicketRow) -> Ticket:
         parent_reference=row.parent.reference if row.parent_id is not None and row.parent else None,
         major_incident=bool(row.major_incident),
         service=row.service,
+        first_responded_at=row.first_responded_at,
+        sla=_copy(row.sla) if row.sla is not None else None,
     )
 
 

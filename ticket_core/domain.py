@@ -63,6 +63,10 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "handoff_taken",
         "handoff_released",
         "handoff_timed_out",
+        # The SLA scanner: a warning at a percentage of a target, a breach, an escalation rule applied.
+        "sla_warning",
+        "sla_breached",
+        "sla_escalated",
     }
 )
 
@@ -82,6 +86,12 @@ NON_AGENT_ACTORS: frozenset[str] = frozenset({"system", "bot", "requester"})
 def is_agent_actor(actor: str) -> bool:
     """``"system"``, ``"bot"``, ``"requester"`` and ``"requester:<anything>"`` are not agents; all else is."""
     return actor not in NON_AGENT_ACTORS and not actor.startswith("requester:")
+
+
+def is_first_response(kind: str, payload: Mapping[str, Any], actor: str) -> bool:
+    """An event that answers the requester for the first-response SLA: a public ``agent_reply`` by an agent
+    (an internal note, ``{"internal": true}``, or the bot's words do not count)."""
+    return kind == "agent_reply" and is_agent_actor(actor) and not payload.get("internal")
 
 
 class TicketError(Exception):
@@ -232,6 +242,10 @@ class Ticket:
     parent_reference: str | None = None
     major_incident: bool = False
     service: str | None = None
+    #: When an agent (never the bot) first replied publicly; None until then.
+    first_responded_at: datetime | None = None
+    #: The last computed SLA state as stored (see ``ticket_core.sla``); None before the first computation.
+    sla: dict[str, Any] | None = None
 
     @property
     def is_open(self) -> bool:

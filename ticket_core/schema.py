@@ -149,6 +149,11 @@ class TicketRow(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     major_incident: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     service: Mapped[str | None] = mapped_column(String(200), index=True)
+    # When an agent (never the bot) first answered the requester publicly: the first-response SLA is met then.
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last computed SLA state (ticket_core.sla.clock.SlaState.to_json), kept for listings and reports;
+    # the event log stays the truth and recomputing it from the log gives the same value.
+    sla: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     requester: Mapped[PersonRow] = relationship(lazy="selectin")
     # Lazy on purpose: only tickets with a parent load it (by primary key, often from the identity map).
@@ -230,6 +235,8 @@ class AlertRejectionRow(Base):
     body_sha256: Mapped[str] = mapped_column(String(64), index=True)
     body_excerpt: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class AgentRow(Base):
     """A console account. The password hash is produced and checked outside ticket_core (argon2 in atende):
     this package stores it and never sees a password."""
@@ -276,3 +283,35 @@ class AgentSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaNotificationRow(Base):
+    """One SLA warning or breach of one ticket's target, claimed before it is sent so that it is sent once.
+
+    ``level`` is the percentage of the target that was reached (75, 90 ... and 100 for the breach). The
+    unique (ticket, target, level) makes the claim: the worker whose INSERT commits owns the send. ``state``
+    is ``claimed`` (owned, being sent; a claim older than the scanner's lease is taken over and retried, so a
+    crash between claim and send does not lose it), ``sent`` or ``failed`` (every attempt failed; logged on
+    the ticket as ``notification_failed``).
+    """
+
+    __tablename__ = "sla_notifications"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", "level", name="uq_sla_notifications_ticket_target_level"),
+        CheckConstraint("state IN ('claimed', 'sent', 'failed')", name="state"),
+        CheckConstraint("target IN ('first_response', 'resolution')", name="target"),
+        Index("ix_sla_notifications_state_claimed_at", "state", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    target: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[list[Any]] = mapped_column(JsonType)
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
