@@ -34,7 +34,9 @@ class Notifier:
         self.inbox = inbox
         self.metrics = metrics or Metrics()
 
-    async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
+    async def agent_reply(self, ticket: Any, text: str, actor: str, author: str | None = None) -> bool:
+        """``actor`` goes on the log (the console's agent e-mail); the user sees ``author`` (the agent's
+        name) when given, else the actor."""
         # One agent_reply event carries the text and the agent; a message_out beside it would log it twice.
         await asyncio.to_thread(
             self.tickets.record_event,
@@ -44,7 +46,7 @@ class Notifier:
             actor,
         )
         return await self._push(ticket, TicketEvent("agent_reply", ticket.reference, text=text,
-                                                    status=ticket.status, author=actor))
+                                                    status=ticket.status, author=author or actor))
 
     async def status_changed(self, ticket: Any) -> bool:
         """Tell the requester; when a parent (a major incident) was resolved, also tell the requester of each

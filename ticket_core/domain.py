@@ -58,6 +58,8 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "kb_linked",
         "linked",
         "alert",
+        "internal_note",
+        "merged",
         # An agent took the requester's conversation (the bot goes silent), handed it back to the bot, or
         # nobody took it in time (the requester was told the desk answers on the ticket).
         "handoff_taken",
@@ -74,7 +76,8 @@ EVENT_KINDS: frozenset[str] = frozenset(
 #: ``set_csat``, ``flag_human``, ``create_ticket``): ``record_event`` refuses them, so the log can never
 #: claim a change that did not happen.
 STATE_EVENT_KINDS: frozenset[str] = frozenset(
-    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested", "linked", "alert"}
+    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested", "linked", "alert",
+     "merged"}
 )
 #: Kinds callers may append with ``record_event`` (deliveries, agent replies, classifications, KB links ...).
 RECORDABLE_EVENT_KINDS: frozenset[str] = EVENT_KINDS - STATE_EVENT_KINDS
@@ -262,6 +265,19 @@ class Event:
     payload: dict[str, Any]
     actor: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CannedResponse:
+    """A reply text agents insert into the reply box. ``body`` may hold ``{requester_name}`` and
+    ``{reference}``; :func:`ticket_core.canned.fill` replaces exactly those and leaves other braces alone."""
+
+    id: int
+    title: str
+    language: str
+    body: str
+    updated_by: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

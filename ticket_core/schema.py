@@ -237,6 +237,20 @@ class AlertRejectionRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class CannedResponseRow(Base):
+    """Canned responses per language (admins manage them, agents insert them into replies)."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("language", "title", name="uq_canned_responses_language_title"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AgentRow(Base):
     """A console account. The password hash is produced and checked outside ticket_core (argon2 in atende):
     this package stores it and never sees a password."""

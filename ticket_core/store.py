@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ticket_core import alerts, filing, links, migrate, sla_sync, values
 from ticket_core.alerts import AlertInfo, AlertOutcome, AlertPolicy, AlertSignal
+from ticket_core.canned import CannedResponses
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
     ALERT_CHANNEL,
@@ -44,7 +45,7 @@ from ticket_core.engine import make_engine, writer
 from ticket_core.history import add_attachments, add_event, corrected_ticket_ids, set_status
 from ticket_core.people import person_id_for, upsert_person
 from ticket_core.policy import TicketPolicy
-from ticket_core.schema import AlertRejectionRow, AlertRow, EventRow, IdentityRow, TicketRow
+from ticket_core.schema import AlertRejectionRow, AlertRow, EventRow, IdentityRow, PersonRow, TicketRow
 from ticket_core.sla import SlaState
 
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class TicketStore:
         self._writes = sessionmaker(bind=writer(engine), expire_on_commit=False)
         self.policy = policy
         self._clock = clock
+        self.canned = CannedResponses(engine, self._now)
         #: Called (from the writing thread) after every committed write: the live feed's prompt wake-up.
         #: Must be cheap and must not raise; other processes' writes are found by polling events_after.
         self.after_write: Callable[[], None] | None = None
@@ -171,18 +173,20 @@ class TicketStore:
         needs_human: bool | None = None,
         sort: str = "-created_at",
     ) -> list[Ticket]:
-        """Newest first unless ``sort`` says otherwise (``created_at``, ``resolution_due``, ``-`` for
-        descending; tickets without a due time sort last). ``q`` matches reference, title and description
+        """Newest first unless ``sort`` says otherwise (``created_at``, ``resolution_due``,
+        ``first_response_due``, ``-`` for descending; tickets without a due time sort last). ``q`` matches
+        reference, title, description and the requester's name, e-mail, phone or channel address
         (case-insensitive substring). ``assignee=""`` lists unassigned tickets."""
         descending, field = sort.startswith("-"), sort.removeprefix("-")
-        column = {"created_at": TicketRow.created_at, "resolution_due": TicketRow.resolution_due}.get(field)
+        column = SORT_COLUMNS.get(field)
         if column is None:
-            raise InvalidValue(f"sort must be created_at or resolution_due (- for descending), got {sort!r}")
+            raise InvalidValue(
+                f"sort must be one of {', '.join(SORT_COLUMNS)} (- for descending), got {sort!r}")
         order: list[Any] = (
             [column.desc(), TicketRow.id.desc()] if descending else [column.asc(), TicketRow.id.asc()]
         )
-        if field == "resolution_due":
-            order.insert(0, TicketRow.resolution_due.is_(None))  # tickets without a due time last
+        if field != "created_at":
+            order.insert(0, column.is_(None))  # tickets without a due time last
         stmt = select(TicketRow).order_by(*order)
         with self._reads() as s:
             where = self._where(s, requester, status=status, channel=channel, category=category, q=q,
@@ -242,12 +246,20 @@ class TicketStore:
             where.append(TicketRow.conversation_key == conversation_key)
         if q and q.strip():
             pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # The requester matches through one indexed-id subquery per table, not a join per row: the
+            # people and identity tables are small next to the tickets.
+            people = select(PersonRow.id).where(or_(*(
+                col.ilike(pattern, escape="\\")
+                for col in (PersonRow.display_name, PersonRow.email, PersonRow.phone))))
+            addresses = select(IdentityRow.person_id).where(IdentityRow.address.ilike(pattern, escape="\\"))
             where.append(
                 or_(
                     *(
                         col.ilike(pattern, escape="\\")
                         for col in (TicketRow.reference, TicketRow.title, TicketRow.description)
-                    )
+                    ),
+                    TicketRow.requester_id.in_(people),
+                    TicketRow.requester_id.in_(addresses),
                 )
             )
         if requester is not None:
@@ -370,6 +382,48 @@ class TicketStore:
             return to_ticket(row)
 
         return self._write(work)
+
+    def merge(self, duplicate: str, into: str, actor: str) -> Ticket:
+        """Merge ``duplicate`` into ``into``: both logs get a ``merged`` entry naming the other ticket and
+        the duplicate is closed (reason ``merged``), in one transaction. Returns the closed duplicate.
+
+        Closing (not resolving) is deliberate: the requester gets no CSAT question for a ticket nobody
+        solved, and closed is final, so the duplicate cannot drift back into the queue. The requester's
+        later messages on the duplicate reach the surviving ticket through :meth:`merged_into`."""
+        dup_ref, into_ref = _ref(duplicate), _ref(into)
+        if dup_ref == into_ref:
+            raise InvalidValue("a ticket cannot be merged into itself")
+
+        def work(s: Session) -> Ticket:
+            now = self._now()
+            dup, target = self._lock(s, dup_ref), self._lock(s, into_ref)
+            if target.status == "closed":
+                raise InvalidValue(f"{into_ref} is closed: merge into a ticket that is still open")
+            add_event(s, dup, "merged", {"into": into_ref}, actor, now)
+            add_event(s, target, "merged", {"from": dup_ref}, actor, now)
+            set_status(s, dup, "closed", actor, now, self.policy, reason="merged")
+            target.updated_at = now
+            return to_ticket(dup)
+
+        return self._write(work)
+
+    def merged_into(self, ref: str) -> str | None:
+        """The ticket ``ref`` was finally merged into (following chains of merges), or None."""
+        current, seen = _ref(ref), set[str]()
+        with self._reads() as s:
+            while current not in seen:
+                seen.add(current)
+                payloads = s.scalars(
+                    select(EventRow.payload)
+                    .join(TicketRow, TicketRow.id == EventRow.ticket_id)
+                    .where(TicketRow.reference == current, EventRow.kind == "merged")
+                    .order_by(EventRow.id)
+                ).all()
+                into = [p["into"] for p in payloads if "into" in p]
+                if not into:
+                    break
+                current = str(into[-1])
+        return None if current == _ref(ref) else current
 
     def record_event(self, ref: str, kind: str, payload: Mapping[str, Any], actor: str) -> Event:
         """Append to the log (``RECORDABLE_EVENT_KINDS``: the kinds that describe a state change are written
@@ -712,6 +766,13 @@ class TicketStore:
     def _session(self) -> Iterator[Session]:
         with self._writes() as s, s.begin():
             yield s
+
+
+SORT_COLUMNS: dict[str, Any] = {
+    "created_at": TicketRow.created_at,
+    "resolution_due": TicketRow.resolution_due,
+    "first_response_due": TicketRow.first_response_due,
+}
 
 
 def _retryable(exc: IntegrityError | OperationalError) -> bool:

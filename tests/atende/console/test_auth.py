@@ -175,3 +175,18 @@ async def test_login_attempts_are_limited_per_client_ip(settings_factory: Any) -
                 assert (await browser.get("/console/")).status_code == 303
     finally:
         runtime.close()
+
+
+async def test_htmx_requests_carry_the_token_in_a_header(console: ConsoleBrowser,
+                                                         console_runtime: Runtime) -> None:
+    add_agent(console_runtime, "ana@example.com")
+    await console.login("ana@example.com")
+    headers = {"hx-request": "true", "x-csrf-token": console.csrf}
+    r = await console.client.post("/console/tokens", data={"name": "hx"}, headers=headers)
+    assert r.status_code == 200
+    r = await console.client.post("/console/tokens", data={"name": "hx2"},
+                                  headers={"hx-request": "true", "x-csrf-token": "forged"})
+    assert r.status_code == 403
+    assert [t.name for t in console_runtime.accounts.list_tokens(everyone=True)] == ["hx"]
+    js = await console.client.get("/console/static/console.js")
+    assert "X-CSRF-Token" in js.text and 'meta[name="csrf-token"]' in js.text
