@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import filing, migrate, values
+from ticket_core import filing, migrate, reports, values
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
     IMPACTS,
@@ -428,6 +428,12 @@ class TicketStore:
             return [r.reference for r in rows]
 
         return self._write(work)
+
+    # -- reports --------------------------------------------------------------------------------------
+    def report_summary(self, first: str | date, last: str | date, tz: str = "UTC") -> dict[str, Any]:
+        """The desk's report over local days ``first``..``last`` in ``tz`` (docs/reports.md), computed by
+        the database with aggregates; ``InvalidValue`` for a bad date, range or zone."""
+        return reports.summary(self._engine, reports.make_period(first, last, tz, self._now()))
 
     # -- learning -------------------------------------------------------------------------------------
     def training_rows(self) -> list[TrainingRow]:
