@@ -1,4 +1,7 @@
-"""The agent API (minimum; a full console comes later). Bearer token, constant-time comparison.
+"""The agent API. Bearer tokens: a personal token (``atende tokens create`` or /console/tokens) acts as its
+agent, whose e-mail every action records; ATENDE_API_TOKEN (constant-time comparison) is the admin/service
+token, and only with it does ``X-Atende-Agent`` name the actor (default "agent"). Tokens are stored as
+SHA-256 only; a revoked token or a disabled agent's is refused on the next request.
 
 Agents act on tickets here; status changes and public replies are pushed to the requester on the ticket's
 channel by the notifier, and every push (sent or failed) lands in the ticket's event log.
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from atende.console.auth import token_principal
 from ticket_core import InvalidValue
 
 if TYPE_CHECKING:
@@ -52,16 +56,22 @@ class ReplyIn(BaseModel):
 
 
 def router(runtime: Runtime) -> APIRouter:
-    def agent(request: Request) -> str:
+    async def agent(request: Request) -> str:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(
                 status_code=401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
-        if not hmac.compare_digest(token.encode(), runtime.api_token.encode()):
+        if hmac.compare_digest(token.encode(), runtime.api_token.encode()):
+            # The admin/service token (ATENDE_API_TOKEN) acts for whoever X-Atende-Agent names.
+            return request.headers.get("x-atende-agent", "agent")
+        found = await asyncio.to_thread(token_principal, runtime, token) if len(token) <= 200 else None
+        if found is None:  # unknown, revoked, or its agent disabled: refused from this request on
             raise HTTPException(status_code=403, detail="invalid token")
-        return request.headers.get("x-atende-agent", "agent")
+        # A personal token acts as its agent (the e-mail is recorded; X-Atende-Agent is ignored); a
+        # service token created with `atende tokens create --service` as "service:<name>".
+        return found[1]
 
     r = APIRouter(prefix="/api/tickets", tags=["agents"])
     store = runtime.tickets

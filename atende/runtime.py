@@ -36,6 +36,7 @@ from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
 from ticket_core import TicketError, TicketPolicy, TicketStore
+from ticket_core.accounts import AccountStore
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Runtime:
     api_token: str
     classifier: Any
     kb: Any
+    accounts: AccountStore  # console agents, their sessions and API tokens (on the ticket database)
     mounted: list[Mounted] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
@@ -173,6 +175,7 @@ class Runtime:
                 closed = await asyncio.to_thread(self.tickets.auto_close, datetime.now(UTC))
                 if closed:
                     log.info("auto-closed %d resolved tickets", len(closed))
+                await asyncio.to_thread(self.accounts.prune_sessions)  # expired console sessions
             except Exception:
                 log.exception("auto-close failed")
             await asyncio.sleep(period)
@@ -274,6 +277,7 @@ def build_runtime(
         api_token=token,
         classifier=classifier,
         kb=kb,
+        accounts=AccountStore(tickets.engine),
         metrics=metrics,
         redis=redis,
         detector=detector,

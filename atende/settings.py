@@ -130,11 +130,30 @@ class Settings(BaseSettings):
         "(longer than any send with its retries takes)"
     )
 
+    console_session_idle_minutes: float = Field(
+        60.0, gt=0, description="a console session unused this long ends (the agent logs in again)"
+    )
+    console_session_hours: float = Field(
+        12.0, gt=0, description="a console session ends this long after the login, however busy"
+    )
+    console_lockout_failures: int = Field(
+        5, ge=1, description="failed console logins in a row that lock the account"
+    )
+    console_lockout_minutes: float = Field(
+        15.0, gt=0, description="how long a locked console account refuses every password"
+    )
+    console_failure_delay: float = Field(
+        1.0, ge=0, le=10, description="seconds a failed console login waits before answering"
+    )
+    console_login_rate_ip: str = Field(
+        "20/minute;100/hour", description="console login attempts per client IP (limits syntax); more get 429"
+    )
+
     api_docs: bool = Field(
         False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
     )
 
-    @field_validator("rate_limit_sender", "rate_limit_ip")
+    @field_validator("rate_limit_sender", "rate_limit_ip", "console_login_rate_ip")
     @classmethod
     def _rate(cls, v: str) -> str:
         from limits import parse_many
