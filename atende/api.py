@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
@@ -55,7 +56,10 @@ class ReplyIn(BaseModel):
     author: str | None = Field(None, max_length=200)
 
 
-def router(runtime: Runtime) -> APIRouter:
+def bearer_agent(runtime: Runtime) -> Callable[[Request], Awaitable[str]]:
+    """The dependency every agent API route uses: the acting agent's name from the bearer token, or 401/403
+    before anything else is parsed."""
+
     async def agent(request: Request) -> str:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -73,6 +77,11 @@ def router(runtime: Runtime) -> APIRouter:
         # service token created with `atende tokens create --service` as "service:<name>".
         return found[1]
 
+    return agent
+
+
+def router(runtime: Runtime) -> APIRouter:
+    agent = bearer_agent(runtime)
     r = APIRouter(prefix="/api/tickets", tags=["agents"])
     store = runtime.tickets
 

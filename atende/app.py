@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from atende import api, console, kb_pages, ops
+from atende import api, console, kb_pages, ops, reports
 from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
 
@@ -204,6 +204,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
         return {"status": "ok", "models": runtime.model_status()}
 
     app.include_router(api.router(runtime))
+    app.include_router(reports.router(runtime))
     app.include_router(ops.router(runtime))
     app.include_router(console.router(runtime))
     app.include_router(kb_pages.router(runtime.settings.resolved_kb_dir))

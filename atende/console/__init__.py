@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-from atende.console import admin, pages
+from atende.console import admin, pages, reports
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -56,6 +56,7 @@ def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(prefix=PREFIX, include_in_schema=False)
     r.include_router(pages.router(runtime))
     r.include_router(admin.router(runtime))
+    r.include_router(reports.router(runtime))
     # Other console modules go here, above the placeholders.
     r.include_router(pages.placeholders())
     return r

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select, true
+from sqlalchemy import Engine, Interval, and_, case, func, literal, not_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from ticket_core.domain import NON_AGENT_ACTORS, OPEN_STATUSES, PRIORITIES
-from ticket_core.reports.period import Period, day_of, epoch_seconds, iso_week, local_day
+from ticket_core.reports.period import Period, day_of, iso_week, local_day
 from ticket_core.schema import EventRow, TicketRow
 
 #: The channel of tickets a monitoring alert opened (not a person): kept out of the user-facing rates.
@@ -87,25 +87,20 @@ def _volume_query(period: Period, dialect: str) -> Any:
 
 
 def _outcome_query(period: Period, dialect: str) -> Any:
-    """Per local day: user-opened tickets, category corrections, first-contact resolution, deflection."""
+    """Per local day: user-opened tickets, category corrections, first-contact resolution, deflection.
+
+    The event log is read once: one pass over the cohort's events of three kinds, grouped per ticket into
+    flags (``_event_flags``), joined back to the tickets. The requester's later tickets are looked up last
+    (an EXISTS on the (requester, created_at) index), and only for the tickets that still qualify."""
+    flags = _event_flags(period)
     user = T.channel != ALERT_CHANNEL
-    corrected = _event(
-        "field_changed", EventRow.payload["field"].as_string() == "category", _agent(EventRow.actor)
-    )
-    resolved_once = _event("status_changed", EventRow.payload["to"].as_string() == "resolved")
-    reopened = _event(
-        "status_changed",
-        EventRow.payload["to"].as_string() == "open",
-        EventRow.payload["from"].as_string().in_(("resolved", "self_service_resolved")),
-    )
-    accepted = _event("kb_linked", EventRow.payload["solved"].as_boolean() == true())
-    window = int(WINDOW.total_seconds())
+    resolved_once, reopened = flags.c.resolved_once == 1, func.coalesce(flags.c.reopened, 0) == 1
     came_back = (
         select(literal(1))
         .where(
             Later.requester_id == T.requester_id,
-            Later.id > T.id,
-            epoch_seconds(Later.created_at, dialect) <= epoch_seconds(T.resolved_at, dialect) + window,
+            Later.created_at > T.created_at,
+            Later.created_at <= _plus(T.resolved_at, WINDOW, dialect),
         )
         .exists()
     )
@@ -113,9 +108,9 @@ def _outcome_query(period: Period, dialect: str) -> Any:
         select(literal(1))
         .where(
             Later.requester_id == T.requester_id,
+            Later.created_at > T.created_at,
+            Later.created_at <= _plus(T.created_at, WINDOW, dialect),
             Later.category == T.category,
-            Later.id > T.id,
-            epoch_seconds(Later.created_at, dialect) <= epoch_seconds(T.created_at, dialect) + window,
         )
         .exists()
     )
@@ -124,16 +119,59 @@ def _outcome_query(period: Period, dialect: str) -> Any:
         select(
             day,
             _count_if(user).label("user"),
-            _count_if(and_(user, corrected)).label("corrected"),
+            _count_if(and_(user, flags.c.corrected == 1)).label("corrected"),
             _count_if(and_(user, resolved_once)).label("fcr_base"),
             _count_if(
-                and_(user, resolved_once, T.resolved_at.is_not(None), not_(reopened), not_(came_back))
+                and_(user, resolved_once, not_(reopened), T.resolved_at.is_not(None), not_(came_back))
             ).label("fcr"),
-            _count_if(and_(user, accepted, not_(reopened), not_(reported_again))).label("deflected"),
+            _count_if(and_(user, flags.c.accepted == 1, not_(reopened), not_(reported_again))).label(
+                "deflected"
+            ),
         )
+        .select_from(T)
+        .outerjoin(flags, flags.c.ticket_id == T.id)
         .where(_created_in(period))
         .group_by(day)
     )
+
+
+def _event_flags(period: Period) -> Any:
+    """Per ticket of the cohort with a relevant event: corrected by an agent, ever resolved by a status
+    change, reopened (a resolution moved back to open), a knowledge-base article accepted."""
+    kind, payload = EventRow.kind, EventRow.payload
+
+    def flag(*condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.max(case((and_(*condition), 1), else_=0))
+
+    status_to = payload["to"].as_string()
+    return (
+        select(
+            EventRow.ticket_id,
+            flag(kind == "field_changed", payload["field"].as_string() == "category", _agent(EventRow.actor))
+            .label("corrected"),
+            flag(kind == "status_changed", status_to == "resolved").label("resolved_once"),
+            flag(
+                kind == "status_changed",
+                status_to == "open",
+                payload["from"].as_string().in_(("resolved", "self_service_resolved")),
+            ).label("reopened"),
+            flag(kind == "kb_linked", payload["solved"].as_boolean() == true()).label("accepted"),
+        )
+        .join(T, T.id == EventRow.ticket_id)
+        .where(_created_in(period), kind.in_(("field_changed", "status_changed", "kb_linked")))
+        .group_by(EventRow.ticket_id)
+        .subquery("flags")
+    )
+
+
+def _plus(column: Any, delta: timedelta, dialect: str) -> ColumnElement[Any]:
+    """``column + delta`` in the column's own stored form, so the comparison it is used in keeps its index.
+    SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: the shifted seconds, then the original fraction."""
+    if dialect == "sqlite":
+        seconds = f"+{int(delta.total_seconds())} seconds"
+        return func.strftime("%Y-%m-%d %H:%M:%S", column, seconds).op("||")(func.substr(column, 20))
+    shifted: ColumnElement[Any] = column + literal(delta, Interval())
+    return shifted
 
 
 def _sla_query(period: Period) -> Any:
