@@ -40,8 +40,18 @@ FIRST = date(2026, 8, 3)
 DAYS = 119  # 17 weeks
 NOW = datetime.combine(FIRST + timedelta(days=DAYS), datetime.min.time(), UTC) + timedelta(hours=10)
 CHANNELS = (("web", 30), ("email", 22), ("whatsapp", 15), ("telegram", 10), ("slack", 15), ("alert", 8))
-CATEGORIES = ("network", "vpn", "email", "access", "password", "printing", "hardware", "software", "phone",
-              "server")
+CATEGORIES = (
+    "network",
+    "vpn",
+    "email",
+    "access",
+    "password",
+    "printing",
+    "hardware",
+    "software",
+    "phone",
+    "server",
+)
 LANGUAGES = (("es", 45), ("pt", 30), ("en", 22), (None, 3))
 PRIORITIES = (("P1", 3), ("P2", 10), ("P3", 30), ("P4", 45), ("P5", 12))
 AGENTS = ("marta@desk", "joao@desk", "ana@desk", "li@desk", "sam@desk")
@@ -54,19 +64,28 @@ def pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
 def seed(engine: Engine, tickets: int, people: int, rng: random.Random) -> int:
     """Insert the history; returns the number of events."""
     with engine.begin() as conn:
-        conn.execute(insert(PersonRow), [
-            {"id": i, "display_name": f"user {i}", "email": f"u{i}@example.org", "phone": None,
-             "created_at": NOW - timedelta(days=400)}
-            for i in range(1, people + 6)
-        ])
+        conn.execute(
+            insert(PersonRow),
+            [
+                {
+                    "id": i,
+                    "display_name": f"user {i}",
+                    "email": f"u{i}@example.org",
+                    "phone": None,
+                    "created_at": NOW - timedelta(days=400),
+                }
+                for i in range(1, people + 6)
+            ],
+        )
     span = DAYS * 86400
     created = sorted(rng.uniform(0, span) for _ in range(tickets))
     events = 0
     batch_t: list[dict[str, Any]] = []
     batch_e: list[dict[str, Any]] = []
     for i, offset in enumerate(created, start=1):
-        t_rows, e_rows = story(i, datetime.combine(FIRST, datetime.min.time(), UTC) + timedelta(seconds=offset),
-                               people, rng)
+        t_rows, e_rows = story(
+            i, datetime.combine(FIRST, datetime.min.time(), UTC) + timedelta(seconds=offset), people, rng
+        )
         batch_t.append(t_rows)
         batch_e.extend(e_rows)
         if len(batch_t) >= 5000 or i == tickets:
@@ -78,7 +97,9 @@ def seed(engine: Engine, tickets: int, people: int, rng: random.Random) -> int:
     return events
 
 
-def story(i: int, at: datetime, people: int, rng: random.Random) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def story(
+    i: int, at: datetime, people: int, rng: random.Random
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     channel = pick(rng, CHANNELS)
     alert = channel == "alert"
     category = "server" if alert else rng.choice(CATEGORIES[:-1])
@@ -87,13 +108,32 @@ def story(i: int, at: datetime, people: int, rng: random.Random) -> tuple[dict[s
     frequent = rng.random() < 0.2
     requester = people + 1 + rng.randrange(5) if alert else 1 + rng.randrange(500 if frequent else people)
     row: dict[str, Any] = {
-        "id": i, "reference": f"INC-{i:07d}", "title": "Report", "description": "Report", "category": category,
-        "type": "incident", "impact": "individual", "urgency": "medium", "priority": priority,
-        "language": None if alert else pick(rng, LANGUAGES), "requester_id": requester, "channel": channel,
-        "conversation_key": None, "assignee": None, "needs_human": False, "created_at": at, "updated_at": at,
-        "answers": {}, "classification": {"model_version": "bench"}, "kb_article_id": None,
-        "csat_score": None, "resolved_at": None, "closed_at": None, "first_responded_at": None,
-        "first_response_due": None, "resolution_due": None,
+        "id": i,
+        "reference": f"INC-{i:07d}",
+        "title": "Report",
+        "description": "Report",
+        "category": category,
+        "type": "incident",
+        "impact": "individual",
+        "urgency": "medium",
+        "priority": priority,
+        "language": None if alert else pick(rng, LANGUAGES),
+        "requester_id": requester,
+        "channel": channel,
+        "conversation_key": None,
+        "assignee": None,
+        "needs_human": False,
+        "created_at": at,
+        "updated_at": at,
+        "answers": {},
+        "classification": {"model_version": "bench"},
+        "kb_article_id": None,
+        "csat_score": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "first_responded_at": None,
+        "first_response_due": None,
+        "resolution_due": None,
     }
     ev: list[dict[str, Any]] = []
 
@@ -115,11 +155,17 @@ def story(i: int, at: datetime, people: int, rng: random.Random) -> tuple[dict[s
             reopen = at + timedelta(hours=2)
             event("status_changed", reopen, "requester", **{"from": "self_service_resolved", "to": "open"})
             target = DEFAULT_SLA[priority]
-            row.update(status="open", resolved_at=None, first_response_due=reopen + target.first_response,
-                       resolution_due=reopen + target.resolution)
+            row.update(
+                status="open",
+                resolved_at=None,
+                first_response_due=reopen + target.first_response,
+                resolution_due=reopen + target.resolution,
+            )
         return row, ev
     target = DEFAULT_SLA[priority]
-    row.update(status="new", first_response_due=at + target.first_response, resolution_due=at + target.resolution)
+    row.update(
+        status="new", first_response_due=at + target.first_response, resolution_due=at + target.resolution
+    )
     if rng.random() < 0.06:
         event("field_changed", at + timedelta(minutes=5), agent, field="category", old=category, new="access")
         row["category"] = "access"
@@ -132,7 +178,12 @@ def story(i: int, at: datetime, people: int, rng: random.Random) -> tuple[dict[s
         event("status_changed", resolve, agent, **{"from": "in_progress", "to": "resolved"})
         row.update(status="resolved", resolved_at=resolve)
         if rng.random() < 0.05 and resolve + timedelta(days=1) < NOW:
-            event("status_changed", resolve + timedelta(hours=20), "requester", **{"from": "resolved", "to": "open"})
+            event(
+                "status_changed",
+                resolve + timedelta(hours=20),
+                "requester",
+                **{"from": "resolved", "to": "open"},
+            )
             resolve += timedelta(days=1)
             event("status_changed", resolve, agent, **{"from": "open", "to": "resolved"})
             row["resolved_at"] = resolve
@@ -141,7 +192,12 @@ def story(i: int, at: datetime, people: int, rng: random.Random) -> tuple[dict[s
             event("csat", resolve + timedelta(minutes=10), "requester", score=score, comment=None)
             row["csat_score"] = score
         if resolve + timedelta(days=3) < NOW:
-            event("status_changed", resolve + timedelta(days=3), "system", **{"from": "resolved", "to": "closed"})
+            event(
+                "status_changed",
+                resolve + timedelta(days=3),
+                "system",
+                **{"from": "resolved", "to": "closed"},
+            )
             row.update(status="closed", closed_at=resolve + timedelta(days=3))
     return row, ev
 
@@ -190,14 +246,43 @@ def main() -> None:
                 whole, whole_cpu = timed(store, FIRST, last, args.runs)
                 month, month_cpu = timed(store, last - timedelta(days=29), last, args.runs)
                 report = store.report_summary(FIRST, last, "Europe/Madrid")
-                rows.append([name, count, events, seeded, whole, whole_cpu, month, month_cpu,
-                             report["tickets_created"], f"{load:.1f}-{os.getloadavg()[0]:.1f}"])
+                rows.append(
+                    [
+                        name,
+                        count,
+                        events,
+                        seeded,
+                        whole,
+                        whole_cpu,
+                        month,
+                        month_cpu,
+                        report["tickets_created"],
+                        f"{load:.1f}-{os.getloadavg()[0]:.1f}",
+                    ]
+                )
             finally:
                 store.close()
-    print(f"reports summary, median of {args.runs} runs after a warm-up (tz Europe/Madrid), "
-          f"{os.cpu_count()} CPUs")
-    print(table(["backend", "tickets", "events", "seed s", f"{DAYS} days s", "cpu s", "30 days s", "cpu s",
-                 "in report", "load avg"], rows))
+    print(
+        f"reports summary, median of {args.runs} runs after a warm-up (tz Europe/Madrid), "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        table(
+            [
+                "backend",
+                "tickets",
+                "events",
+                "seed s",
+                f"{DAYS} days s",
+                "cpu s",
+                "30 days s",
+                "cpu s",
+                "in report",
+                "load avg",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

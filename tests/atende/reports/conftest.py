@@ -11,7 +11,6 @@ from fastapi import FastAPI
 
 from atende.app import create_app
 from atende.runtime import Runtime, build_runtime
-
 from tests.atende.reports.history import seed
 from tests.ticket_core.conftest import (  # noqa: F401  (fixtures)
     Clock,
@@ -54,5 +53,7 @@ async def seeded_app(seeded_runtime: Runtime) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def api(seeded_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=seeded_app), base_url="http://atende.test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=seeded_app), base_url="http://atende.test"
+    ) as c:
         yield c

@@ -83,18 +83,42 @@ def seed(store: TicketStore, clock: Clock) -> dict[str, str]:
     csat(r, 4)
     file("4", at(6, 9), "carl", "email", category="printing", language="pt")
 
-    file("5", at(5, 10), "dan", "web", category="password", language="en",
-         status="self_service_resolved", kb_article_id="kb-password-reset")
+    file(
+        "5",
+        at(5, 10),
+        "dan",
+        "web",
+        category="password",
+        language="en",
+        status="self_service_resolved",
+        kb_article_id="kb-password-reset",
+    )
 
-    file("6", at(9, 10), "eva", "slack", category="password", language="es",
-         status="self_service_resolved", kb_article_id="kb-password-reset")
+    file(
+        "6",
+        at(9, 10),
+        "eva",
+        "slack",
+        category="password",
+        language="es",
+        status="self_service_resolved",
+        kb_article_id="kb-password-reset",
+    )
     r = file("7", at(10, 10), "eva", "slack", category="password", language="es")
     reply(r, at(10, 11))
     resolve(r, at(10, 15))
     csat(r, 3)
 
-    r = file("8", at(11, 10), "fay", "web", category="network", language="en",
-             status="self_service_resolved", kb_article_id="kb-vpn")
+    r = file(
+        "8",
+        at(11, 10),
+        "fay",
+        "web",
+        category="network",
+        language="en",
+        status="self_service_resolved",
+        kb_article_id="kb-vpn",
+    )
     then(at(11, 12))
     store.transition(r, "open", "requester")  # due times start now: 20:00 and 2026-03-14 12:00
     then(at(11, 13))
@@ -102,8 +126,16 @@ def seed(store: TicketStore, clock: Clock) -> dict[str, str]:
     reply(r, at(11, 14))
     resolve(r, at(12, 9))
 
-    r = file("9", at(12, 3), "prometheus", "alert", category="server", language=None,
-             impact="organization", urgency="high")  # P1: due 03:15 and 07:00
+    r = file(
+        "9",
+        at(12, 3),
+        "prometheus",
+        "alert",
+        category="server",
+        language=None,
+        impact="organization",
+        urgency="high",
+    )  # P1: due 03:15 and 07:00
     reply(r, at(12, 3, 10))
     resolve(r, at(12, 8))
 
@@ -136,7 +168,13 @@ EXPECTED: dict[str, Any] = {
     "tickets_created": 12,
     "by_channel": {"alert": 1, "email": 2, "slack": 2, "telegram": 1, "web": 5, "whatsapp": 1},
     "by_category": {
-        "access": 1, "email": 2, "network": 2, "password": 3, "printing": 2, "server": 1, "vpn": 1
+        "access": 1,
+        "email": 2,
+        "network": 2,
+        "password": 3,
+        "printing": 2,
+        "server": 1,
+        "vpn": 1,
     },
     "by_language": {"en": 4, "es": 4, "pt": 3, "unknown": 1},
     "alert_opened": 1,

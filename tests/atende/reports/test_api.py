@@ -10,9 +10,20 @@ from tests.atende.reports.history import EXPECTED, FIRST, LAST
 
 TOKEN = {"Authorization": "Bearer agent-token-for-tests"}
 URL = f"/api/reports/summary?from={FIRST}&to={LAST}"
-KEYS = ("tickets_created", "by_channel", "by_category", "by_language", "deflection_rate",
-        "first_contact_resolution_rate", "sla_first_response_met_rate", "sla_resolution_met_rate", "csat_average",
-        "csat_responses", "backlog_open", "category_corrected_rate")
+KEYS = (
+    "tickets_created",
+    "by_channel",
+    "by_category",
+    "by_language",
+    "deflection_rate",
+    "first_contact_resolution_rate",
+    "sla_first_response_met_rate",
+    "sla_resolution_met_rate",
+    "csat_average",
+    "csat_responses",
+    "backlog_open",
+    "category_corrected_rate",
+)
 
 
 async def test_the_summary_has_the_issue_keys_and_the_seeded_figures(api: httpx.AsyncClient) -> None:
@@ -20,9 +31,20 @@ async def test_the_summary_has_the_issue_keys_and_the_seeded_figures(api: httpx.
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(KEYS) <= set(body)
-    for key in ("tickets_created", "by_channel", "by_category", "by_language", "deflection_rate",
-                "first_contact_resolution_rate", "csat_average", "csat_responses", "csat_distribution",
-                "category_corrected_rate", "drift_by_week", "sla_first_response_met_rate"):
+    for key in (
+        "tickets_created",
+        "by_channel",
+        "by_category",
+        "by_language",
+        "deflection_rate",
+        "first_contact_resolution_rate",
+        "csat_average",
+        "csat_responses",
+        "csat_distribution",
+        "category_corrected_rate",
+        "drift_by_week",
+        "sla_first_response_met_rate",
+    ):
         assert body[key] == EXPECTED[key], key
     # Computed now: 12's and 13's resolution targets have passed too (5 met of 10), and every open ticket
     # created before the end of the period is over 7 days old.
@@ -33,8 +55,9 @@ async def test_the_summary_has_the_issue_keys_and_the_seeded_figures(api: httpx.
 async def test_the_default_time_zone_is_the_desk_setting(api: httpx.AsyncClient) -> None:
     body = (await api.get(URL, headers=TOKEN)).json()
     assert body["tz"] == "UTC" and body["tickets_created"] == EXPECTED["tickets_created"]
-    tokyo = (await api.get("/api/reports/summary?from=2026-03-02&to=2026-03-02&tz=Asia/Tokyo",
-                           headers=TOKEN)).json()
+    tokyo = (
+        await api.get("/api/reports/summary?from=2026-03-02&to=2026-03-02&tz=Asia/Tokyo", headers=TOKEN)
+    ).json()
     assert tokyo["tz"] == "Asia/Tokyo" and tokyo["tickets_created"] == 1
 
 

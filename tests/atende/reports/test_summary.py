@@ -64,8 +64,14 @@ def test_an_empty_period_has_null_rates(seeded: Seeded) -> None:
     store, _, _ = seeded
     report = store.report_summary("2025-01-01", "2025-01-31", "UTC")
     assert report["tickets_created"] == 0 and report["by_channel"] == {}
-    for key in ("deflection_rate", "first_contact_resolution_rate", "sla_first_response_met_rate",
-                "sla_resolution_met_rate", "csat_average", "category_corrected_rate"):
+    for key in (
+        "deflection_rate",
+        "first_contact_resolution_rate",
+        "sla_first_response_met_rate",
+        "sla_resolution_met_rate",
+        "csat_average",
+        "category_corrected_rate",
+    ):
         assert report[key] is None, key
     assert report["csat_responses"] == 0 and report["backlog_open"] == 0
 
