@@ -198,6 +198,11 @@ class Settings(BaseSettings):
         "20/minute;100/hour", description="console login attempts per client IP (limits syntax); more get 429"
     )
 
+    reports_timezone: str = Field(
+        "UTC", description="IANA time zone whose days the reports count in when a request names none "
+        "(?tz= overrides it), e.g. Europe/Madrid"
+    )
+
     api_docs: bool = Field(
         False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
     )
@@ -229,6 +234,17 @@ class Settings(BaseSettings):
     def _hours(cls, v: str | None) -> str | None:
         if v is not None:
             desk_hours_pairs(v)
+        return v
+
+    @field_validator("reports_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from ticket_core.reports import zone_named
+
+        try:
+            zone_named(v)
+        except ValueError:
+            raise ValueError("must be an IANA time zone such as UTC or Europe/Madrid") from None
         return v
 
     @field_validator("default_language")

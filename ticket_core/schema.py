@@ -113,6 +113,7 @@ class TicketRow(Base):
         ),
         CheckConstraint("csat_score IS NULL OR (csat_score BETWEEN 1 AND 5)", name="csat_score"),
         Index("ix_tickets_requester_status", "requester_id", "status"),
+        Index("ix_tickets_requester_id_created_at", "requester_id", "created_at"),  # reports (0008)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -179,7 +180,10 @@ class EventRow(Base):
     """Append-only: the store only ever inserts, and database triggers refuse UPDATE and DELETE."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
+        Index("ix_ticket_events_ticket_id_kind", "ticket_id", "kind"),  # reports (0008)
+    )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import alerts, filing, links, migrate, sla_sync, values
+from ticket_core import alerts, filing, links, migrate, reports, sla_sync, values
 from ticket_core.alerts import AlertInfo, AlertOutcome, AlertPolicy, AlertSignal
 from ticket_core.canned import CannedResponses
 from ticket_core.convert import to_event, to_person, to_ticket
@@ -703,6 +703,12 @@ class TicketStore:
                              .limit(max(0, min(limit, 1000)))).all()
             return [{"source": r.source, "reason": r.reason, "body_sha256": r.body_sha256,
                      "body_excerpt": r.body_excerpt, "received_at": r.received_at} for r in rows]
+
+    # -- reports --------------------------------------------------------------------------------------
+    def report_summary(self, first: str | date, last: str | date, tz: str = "UTC") -> dict[str, Any]:
+        """The desk's report over local days ``first``..``last`` in ``tz`` (docs/reports.md), computed by
+        the database with aggregates; ``InvalidValue`` for a bad date, range or zone."""
+        return reports.summary(self._engine, reports.make_period(first, last, tz, self._now()))
 
     # -- learning -------------------------------------------------------------------------------------
     def training_rows(self) -> list[TrainingRow]:

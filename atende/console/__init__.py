@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-from atende.console import admin, canned_admin, desk, pages
+from atende.console import admin, canned_admin, desk, pages, reports
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -58,6 +58,7 @@ def router(runtime: Runtime) -> APIRouter:
     r.include_router(admin.router(runtime))
     r.include_router(desk.router(runtime))
     r.include_router(canned_admin.router(runtime))
+    r.include_router(reports.router(runtime))
     # Other console modules go here, above the placeholders.
     r.include_router(pages.placeholders())
     return r
