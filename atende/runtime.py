@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atende import handoff
 from atende.adapters.language import LinguaDetector
@@ -41,6 +41,9 @@ from dialog.messages import Reply
 from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
 from ticket_core.accounts import AccountStore
 from ticket_core.sla import SlaConfig
+
+if TYPE_CHECKING:
+    from atende.alerts.processor import AlertProcessor
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ class Runtime:
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
     outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
-    alerts: Any = None  # atende.alerts.processor.AlertProcessor: channel "alert"'s handler
+    alerts: AlertProcessor | None = None  # channel "alert"'s handler (atende/alerts)
     live: LiveFeed | None = None  # the desk's event feed (SSE), started by its first client
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -366,7 +369,8 @@ def build_runtime(
     return runtime
 
 
-def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier, engine: DialogEngine) -> Any:
+def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier,
+                 engine: DialogEngine) -> AlertProcessor:
     """The alert processor with its rules (checked now: a bad rules file fails the start, naming the key;
     its categories must exist in the taxonomy the bot uses)."""
     from atende.alerts.processor import AlertProcessor
