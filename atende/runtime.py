@@ -32,6 +32,8 @@ from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
 from atende.settings import Settings
+from atende.sla.notifier import DeskNotifier
+from atende.sla.scanner import SlaScanner
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
@@ -116,6 +118,7 @@ class Runtime:
     detector: Any = None  # the language detector (a worker loads its models before taking shards)
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
+    sla_scanner: SlaScanner | None = None  # SLA warnings, breaches and escalations (atende.sla)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -131,6 +134,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -146,6 +150,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
@@ -182,6 +187,22 @@ class Runtime:
                     log.info("auto-closed %d resolved tickets", len(closed))
             except Exception:
                 log.exception("auto-close failed")
+            await asyncio.sleep(period)
+
+    async def _sla_loop(self) -> None:
+        """SLA warnings, breaches and escalations every ``sla_scan_seconds``; once cluster-wide in the scaled
+        mode (the ledger's unique claims keep every notification single even across a lease handover)."""
+        period = self.settings.sla_scan_seconds
+        while self.sla_scanner is not None:
+            try:
+                if self.lease is not None and not await self.lease.acquire("sla-scan", period * 1.5):
+                    await asyncio.sleep(period)
+                    continue
+                sent = await self.sla_scanner.scan_once()
+                if sent:
+                    log.info("SLA scan: %d notifications recorded", len(sent))
+            except Exception:
+                log.exception("SLA scan failed")
             await asyncio.sleep(period)
 
     async def stop(self) -> None:
@@ -289,6 +310,10 @@ def build_runtime(
         from atende.dispatch.lease import RedisLease
 
         runtime.lease = RedisLease(redis)
+    runtime.sla_scanner = SlaScanner(
+        tickets, DeskNotifier(dispatcher.outbounds),
+        retry_after=timedelta(seconds=max(180.0, 3 * settings.sla_scan_seconds)),
+    )
     outbounds: dict[str, Outbound] = {}
 
     async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:
