@@ -270,6 +270,31 @@ class SlaLedger:
 
         return store._write(work)
 
+    # -- after a calendar edit -----------------------------------------------------------------------------
+    def recompute(self, *, open_only: bool = False, batch: int = 200) -> int:
+        """Replay every ticket's log on the current configuration and store the result (``tickets.sla`` and
+        the due times): what a calendar or target edit needs. Returns how many tickets were refreshed."""
+        store = self.store
+        done, last_id = 0, 0
+        while True:
+            with store._reads() as s:
+                stmt = select(TicketRow.id).where(TicketRow.id > last_id).order_by(TicketRow.id).limit(batch)
+                if open_only:
+                    stmt = stmt.where(TicketRow.status.in_(sorted(OPEN_STATUSES)))
+                ids = list(s.scalars(stmt))
+            if not ids:
+                return done
+
+            def work(s: Session, ids: list[int] = ids) -> int:
+                now = store._now()
+                rows = s.scalars(select(TicketRow).where(TicketRow.id.in_(ids)).with_for_update()).all()
+                for row in rows:
+                    sla_sync.refresh(s, row, store.policy, now)
+                return len(rows)
+
+            done += store._write(work)
+            last_id = ids[-1]
+
     # -- reading ------------------------------------------------------------------------------------------
     def list(self, *, reference: str | None = None, state: str | None = None, limit: int = 100,
              offset: int = 0) -> list[SlaNotification]:
