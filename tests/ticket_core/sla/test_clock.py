@@ -249,8 +249,13 @@ def test_the_stored_state_is_always_a_replay_of_the_log(
         assert stored.sla == replay(events, config.targets, config.calendar_for("network"), computed_at,
                                     pausing=config.pausing).to_json()
         live = sla_store.sla_state(ref)
+        created = stored.created_at
         for name in ("first_response", "resolution"):
             target = live.target(name)  # type: ignore[arg-type]
+            # Never more than the open time since filing: paused, resolved and closed hours do not count.
+            clock_of = config.calendar_for("network") if target.mode == "business" else None
+            ceiling = clock_of.business_time(created, clock.now) if clock_of else clock.now - created
+            assert target.elapsed <= ceiling
             before, mode = last_elapsed[name]
             assert target.elapsed >= before or target.mode != mode
             last_elapsed[name] = (target.elapsed, target.mode)
