@@ -21,7 +21,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from atende.console.auth import token_principal
-from ticket_core import InvalidValue
+from atende.sla import sla_json
+from ticket_core import InvalidValue, TicketNotFound
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -49,6 +50,10 @@ class TicketPatch(BaseModel):
     assignee: str | None = Field(None, max_length=200)
     impact: Literal["individual", "team", "organization"] | None = None
     urgency: Literal["low", "medium", "high"] | None = None
+
+
+class MajorIncidentIn(BaseModel):
+    children: list[str] = Field(default_factory=list, max_length=1000)
 
 
 class ReplyIn(BaseModel):
@@ -105,6 +110,7 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
         events = await asyncio.to_thread(store.events, ref)
         data = ticket_json(ticket)
+        data["sla"] = await asyncio.to_thread(sla_json, store, ticket.reference)  # live, not as last stored
         data["events"] = to_json(events)
         first = next((e for e in events if e.kind == "agent_reply"), None)
         data["first_response_at"] = to_json(first.at) if first is not None else None
@@ -134,6 +140,22 @@ def router(runtime: Runtime) -> APIRouter:
         delivered = await runtime.notifier.agent_reply(ticket, body.text, body.author or actor)
         await asyncio.to_thread(picked_up, store, ticket, actor)
         return {"reference": ref, "delivered": delivered}
+
+    @r.post("/{ref}/major-incident")
+    async def major_incident(ref: str, body: MajorIncidentIn | None = None,
+                             actor: str = Depends(agent)) -> dict[str, Any]:
+        """Declare the ticket a major incident and link ``children`` (references) under it. Resolving it
+        later resolves every open child and tells each child's requester. Declaring again only adds links."""
+        children = body.children if body is not None else []
+        try:
+            ticket = await asyncio.to_thread(store.declare_major_incident, ref, children, actor)
+        except TicketNotFound as exc:
+            raise HTTPException(status_code=404, detail=f"ticket {exc.reference} not found") from None
+        except runtime.ticket_errors as exc:  # closed ticket, a cycle, a self-link
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        data = ticket_json(ticket)
+        data["children"] = [c.reference for c in await asyncio.to_thread(store.children, ticket.reference)]
+        return data
 
     return r
 
@@ -190,5 +212,8 @@ def list_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, 
 
 
 def ticket_json(ticket: Any) -> dict[str, Any]:
+    """The ticket as JSON. ``sla`` is the SLA state stored at the ticket's last change or SLA scan (the
+    single-ticket GET replaces it with the live state, see :func:`atende.sla.sla_json`);
+    ``first_responded_at`` is when an agent first replied publicly."""
     data: dict[str, Any] = to_json(ticket)
     return data

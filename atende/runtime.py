@@ -14,14 +14,15 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atende import handoff
 from atende.adapters.language import LinguaDetector
 from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
+from atende.adapters.outages import StoreOutages
 from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.adapters.stores import SqlConversationStore
 from atende.adapters.tickets import TicketServiceAdapter
@@ -34,11 +35,17 @@ from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
 from atende.settings import Settings, desk_hours_pairs
+from atende.sla.notifier import DeskNotifier
+from atende.sla.scanner import SlaScanner
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
-from ticket_core import TicketError, TicketPolicy, TicketStore
+from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
 from ticket_core.accounts import AccountStore
+from ticket_core.sla import SlaConfig
+
+if TYPE_CHECKING:
+    from atende.alerts.processor import AlertProcessor
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +98,13 @@ def build_policy(settings: Settings) -> TicketPolicy:
         data["matrix"] = json.loads(settings.priority_matrix)
     if settings.sla_targets:
         data["sla"] = json.loads(settings.sla_targets)
-    return TicketPolicy.from_mapping(data)
+    policy = TicketPolicy.from_mapping(data)
+    config = SlaConfig.load(settings.sla_file)
+    if settings.sla_targets:  # the JSON override moves durations; the file keeps each target's clock
+        config = config.with_durations(
+            {p: (t.first_response, t.resolution) for p, t in policy.sla.items() if p in data["sla"]}
+        )
+    return replace(policy, sla_config=config)
 
 
 @dataclass
@@ -113,7 +126,10 @@ class Runtime:
     detector: Any = None  # the language detector (a worker loads its models before taking shards)
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
+    outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
+    alerts: AlertProcessor | None = None  # channel "alert"'s handler (atende/alerts)
     live: LiveFeed | None = None  # the desk's event feed (SSE), started by its first client
+    sla_scanner: SlaScanner | None = None  # SLA warnings, breaches and escalations (atende.sla)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -129,7 +145,9 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -145,12 +163,20 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.detector.detect, "Warm up: the VPN does not connect today.")
+
+    def _start_alert_sweep(self) -> None:
+        """Stale alerts, only where alerts are received (ATENDE_ALERTS_TOKEN, on ingress and workers)."""
+        if self.alerts is not None and self.settings.alerts_token:
+            period = self.settings.alerts_stale_check_minutes * 60
+            self._tasks.append(asyncio.create_task(self.alerts.stale_loop(period, self.lease)))
 
     async def _load_models(self, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -183,6 +209,22 @@ class Runtime:
                 await asyncio.to_thread(self.accounts.prune_sessions)  # expired console sessions
             except Exception:
                 log.exception("auto-close failed")
+            await asyncio.sleep(period)
+
+    async def _sla_loop(self) -> None:
+        """SLA warnings, breaches and escalations every ``sla_scan_seconds``; once cluster-wide in the scaled
+        mode (the ledger's unique claims keep every notification single even across a lease handover)."""
+        period = self.settings.sla_scan_seconds
+        while self.sla_scanner is not None:
+            try:
+                if self.lease is not None and not await self.lease.acquire("sla-scan", period * 1.5):
+                    await asyncio.sleep(period)
+                    continue
+                sent = await self.sla_scanner.scan_once()
+                if sent:
+                    log.info("SLA scan: %d notifications recorded", len(sent))
+            except Exception:
+                log.exception("SLA scan failed")
             await asyncio.sleep(period)
 
     async def stop(self) -> None:
@@ -241,16 +283,20 @@ def build_runtime(
         max_text_chars=settings.max_message_chars,
         playbooks_dir=settings.playbooks_dir,
         taxonomy_file=settings.resolved_taxonomy_file,
+        timezone=settings.timezone,
         desk_hours=desk_hours_pairs(settings.desk_hours),
     )
     detector = LinguaDetector()
+    ticket_service = TicketServiceAdapter(tickets, metrics)
+    outages = StoreOutages(tickets, ticket_service, settings.outage_match_threshold)
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
-        tickets=TicketServiceAdapter(tickets, metrics),
+        tickets=ticket_service,
         store=conv_store,
         detector=detector,
         settings=engine_settings,
+        outages=outages,
     )
     notifier = Notifier(tickets, metrics=metrics)
     dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
@@ -273,6 +319,9 @@ def build_runtime(
         channel=m.channel).observe(seconds)
     notifier.inbox = inbox
     dispatcher.limiter = SenderLimiter(settings.rate_limit_sender)
+    alerts = build_alerts(settings, tickets, notifier, engine)
+    # Always registered: in the scaled mode a worker processes what any ingress recorded.
+    dispatcher.handlers[ALERT_CHANNEL] = alerts.handle
 
     runtime = Runtime(
         settings=settings,
@@ -289,6 +338,8 @@ def build_runtime(
         metrics=metrics,
         redis=redis,
         detector=detector,
+        outages=outages,
+        alerts=alerts,
         live=LiveFeed(tickets),
     )
     assert runtime.live is not None
@@ -297,6 +348,10 @@ def build_runtime(
         from atende.dispatch.lease import RedisLease
 
         runtime.lease = RedisLease(redis)
+    runtime.sla_scanner = SlaScanner(
+        tickets, DeskNotifier(dispatcher.outbounds),
+        retry_after=timedelta(seconds=max(180.0, 3 * settings.sla_scan_seconds)),
+    )
     outbounds: dict[str, Outbound] = {}
 
     async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:
@@ -317,6 +372,7 @@ def build_runtime(
         web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
         deliver=deliver,
         lease=runtime.lease,  # scaled mode: the IMAP poller runs in one ingress process at a time
+        major_incidents=outages.banner,
     )
     # The web chat is part of the product (the page at /); the other channels only when asked for.
     for name in CONNECTORS if connectors else CONNECTORS[:1]:
@@ -336,6 +392,17 @@ def build_runtime(
         log.info("channel %s on", mounted.name)
     dispatcher.outbounds.update(outbounds)
     return runtime
+
+
+def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier,
+                 engine: DialogEngine) -> AlertProcessor:
+    """The alert processor with its rules (checked now: a bad rules file fails the start, naming the key;
+    its categories must exist in the taxonomy the bot uses)."""
+    from atende.alerts.processor import AlertProcessor
+    from atende.alerts.rules import load_rules
+
+    categories = frozenset(engine.taxonomy.ids)
+    return AlertProcessor(tickets, load_rules(settings.alerts_rules_file, categories), notifier)
 
 
 class SqlKeyValueState:

@@ -2,7 +2,9 @@
 
 State machine (``ConversationState.stage``)::
 
-    START --text--> [greeting: DESCRIBE] --description--> [vague or short: one open question, DESCRIBE]
+    START --text--> [greeting: DESCRIBE] --description--> [a known outage matches: OUTAGE --yes--> child
+        ticket of the outage --> START with active_ticket; --no--> on with the same description]
+        --> [vague or short: one open question, DESCRIBE]
         --> classify (category from the taxonomy; type incident or request, never problem/change)
         confidence < threshold --> CLARIFY --category--> QUESTION*  (the category's playbook, or the
         confidence >= threshold -----------------------> QUESTION*   request questions; only what the
@@ -42,6 +44,7 @@ from dialog.ports import (
     Classifier,
     ConversationStore,
     KnowledgeBase,
+    KnownOutages,
     LanguageDetector,
     TicketEvent,
     TicketService,
@@ -51,6 +54,7 @@ from dialog.state import (
     CLARIFY,
     DESCRIBE,
     KB,
+    OUTAGE,
     QUESTION,
     RESUME,
     ROUTE,
@@ -73,7 +77,10 @@ class DialogEngine:
     def __init__(self, classifier: Classifier, kb: KnowledgeBase, tickets: TicketService,
                  store: ConversationStore, detector: LanguageDetector, settings: EngineSettings | None = None,
                  catalogs: Catalogs | None = None, playbooks: Playbooks | None = None,
-                 clock: Callable[[], datetime] | None = None, taxonomy: Taxonomy | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, taxonomy: Taxonomy | None = None,
+                 outages: KnownOutages | None = None) -> None:
+        """``outages``: the desk's known outages, offered to a new report before anything is asked
+        (None: never offered)."""
         self.settings = settings or EngineSettings()
         self.catalogs = catalogs or Catalogs.load(self.settings.locales_dir,
                                                   default=self.settings.default_language)
@@ -91,7 +98,7 @@ class DialogEngine:
         self._detector = detector
         self._clock = clock or utcnow
         self._deps = Deps(classifier, kb, tickets, self.catalogs, self.playbooks, self.settings,
-                          CommandParser(self.catalogs), self.taxonomy)
+                          CommandParser(self.catalogs), self.taxonomy, outages)
         self._intake = IntakeFlow(self._deps)
         self._care = Aftercare(self._deps, self._intake)
 
@@ -235,6 +242,8 @@ class DialogEngine:
             await self._intake.on_answer(turn)
         elif st.stage == KB and st.draft is not None:
             await self._intake.on_kb(turn)
+        elif st.stage == OUTAGE and st.draft is not None:
+            await self._intake.on_outage(turn)
         else:
             starting = st.draft is None or not st.draft.description
             if starting and await self._care.quoted_reference(turn):
@@ -246,7 +255,7 @@ class DialogEngine:
 
     def _accepts_symbols(self, st: ConversationState) -> bool:
         """Emoji alone are an answer only where they can mean one: a rating, a comment, yes/no."""
-        if st.csat is not None or st.stage == KB:
+        if st.csat is not None or st.stage in (KB, OUTAGE):
             return True
         if st.stage == QUESTION and st.draft and st.draft.category and st.draft.question:
             question = self._deps.question(st.draft, st.draft.question)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import filing, migrate, values
+from ticket_core import filing, migrate, reports, sla_sync, values
 from ticket_core.canned import CannedResponses
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
@@ -35,13 +35,16 @@ from ticket_core.domain import (
     Ticket,
     TicketNotFound,
     TrainingRow,
+    is_first_response,
     priority_level,
 )
 from ticket_core.engine import make_engine, writer
 from ticket_core.history import add_attachments, add_event, corrected_ticket_ids, set_status
+from ticket_core.outages import OutageMixin
 from ticket_core.people import person_id_for, upsert_person
 from ticket_core.policy import TicketPolicy
 from ticket_core.schema import EventRow, IdentityRow, PersonRow, TicketRow
+from ticket_core.sla import SlaState
 
 T = TypeVar("T")
 _RETRIES = 4
@@ -51,7 +54,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class TicketStore:
+class TicketStore(OutageMixin):
     def __init__(self, engine: Engine, policy: TicketPolicy, clock: Callable[[], datetime]) -> None:
         self._engine = engine
         self._reads = sessionmaker(bind=engine, expire_on_commit=False)
@@ -121,9 +124,10 @@ class TicketStore:
                 found = s.scalar(select(TicketRow).where(TicketRow.idempotency_key == idempotency_key))
                 if found is not None:
                     return to_ticket(found)
-            row = filing.insert(s, prepared, self._now(), self.policy)
+            now = self._now()
+            row = filing.insert(s, prepared, now, self.policy)
             row.idempotency_key = idempotency_key
-            s.flush()
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -266,8 +270,10 @@ class TicketStore:
     # -- changes --------------------------------------------------------------------------------------
     def transition(self, ref: str, status: str, actor: str) -> Ticket:
         def work(s: Session) -> Ticket:
+            now = self._now()
             row = self._lock(s, ref)
-            set_status(s, row, status, actor, self._now(), self.policy)
+            set_status(s, row, status, actor, now, self.policy)
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -321,10 +327,6 @@ class TicketStore:
                     add_event(
                         s, row, "field_changed", {"field": name, "old": old, "new": new_value}, actor, now
                     )
-                    if name == "priority" and row.status != "self_service_resolved":
-                        row.first_response_due, row.resolution_due = self.policy.due_times(
-                            new_value, row.created_at
-                        )
             if assignee is not None:
                 new_assignee = values.optional_text(assignee, "assignee", 200)
                 if new_assignee != row.assignee:
@@ -333,6 +335,7 @@ class TicketStore:
             if status is not None and status != row.status:
                 set_status(s, row, status, actor, now, self.policy)
             row.updated_at = now
+            sla_sync.refresh(s, row, self.policy, now)  # a priority or category moves the targets
             return to_ticket(row)
 
         return self._write(work)
@@ -372,6 +375,7 @@ class TicketStore:
                 add_attachments(s, row, attachments, event, now)
             if direction == "in" and row.status == "pending_user":
                 set_status(s, row, "in_progress" if row.assignee else "open", actor, now, self.policy)
+                sla_sync.refresh(s, row, self.policy, now)  # the requester answered: the clock resumes
             row.updated_at = now
             return to_ticket(row)
 
@@ -426,8 +430,13 @@ class TicketStore:
         data = values.json_object(payload, "payload")
 
         def work(s: Session) -> Event:
+            now = self._now()
             row = self._lock(s, ref)
-            return to_event(add_event(s, row, kind, data, actor, self._now()), row.reference)
+            event = add_event(s, row, kind, data, actor, now)
+            if row.first_responded_at is None and is_first_response(kind, data, actor):
+                row.first_responded_at = now
+                sla_sync.refresh(s, row, self.policy, now)
+            return to_event(event, row.reference)
 
         return self._write(work)
 
@@ -493,6 +502,27 @@ class TicketStore:
             rows = s.scalars(select(EventRow).where(EventRow.ticket_id == ticket).order_by(EventRow.id)).all()
             return [to_event(r, _ref(ref)) for r in rows]
 
+    def sla_state(self, ref: str, now: datetime | None = None) -> SlaState:
+        """The ticket's SLA state at ``now`` (default: the store's clock), replayed from its log on the
+        current SLA configuration: what the API and the console show."""
+        at = values.aware(now, "now") if now is not None else self._now()
+        with self._reads() as s:
+            row = s.scalar(select(TicketRow).where(TicketRow.reference == _ref(ref)))
+            if row is None:
+                raise TicketNotFound(_ref(ref))
+            return sla_sync.compute(s, row, self.policy, at)
+
+    def refresh_sla(self, ref: str) -> Ticket:
+        """Recompute and store the ticket's SLA state and due times now (after a calendar edit, or by the
+        SLA scanner so listings show current elapsed times)."""
+
+        def work(s: Session) -> Ticket:
+            row = self._lock(s, ref)
+            sla_sync.refresh(s, row, self.policy, self._now())
+            return to_ticket(row)
+
+        return self._write(work)
+
     def set_csat(self, ref: str, score: int, comment: str | None = None, actor: str = "requester") -> Ticket:
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             raise InvalidValue(f"CSAT score must be an integer from 1 to 5, got {score!r}")
@@ -532,9 +562,16 @@ class TicketStore:
             ).all()
             for row in rows:
                 set_status(s, row, "closed", "system", now, self.policy, reason="auto_close")
+                sla_sync.refresh(s, row, self.policy, now)
             return [r.reference for r in rows]
 
         return self._write(work)
+
+    # -- reports --------------------------------------------------------------------------------------
+    def report_summary(self, first: str | date, last: str | date, tz: str = "UTC") -> dict[str, Any]:
+        """The desk's report over local days ``first``..``last`` in ``tz`` (docs/reports.md), computed by
+        the database with aggregates; ``InvalidValue`` for a bad date, range or zone."""
+        return reports.summary(self._engine, reports.make_period(first, last, tz, self._now()))
 
     # -- learning -------------------------------------------------------------------------------------
     def training_rows(self) -> list[TrainingRow]:
@@ -569,6 +606,10 @@ class TicketStore:
         ]
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The store's clock (the wall clock, or the one a test handed to :meth:`open`)."""
+        return self._now()
+
     def _now(self) -> datetime:
         return values.aware(self._clock(), "clock()").astimezone(UTC)
 

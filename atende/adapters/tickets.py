@@ -99,6 +99,7 @@ def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
         attachments=_attachments(draft.attachments),
         kb_article_id=draft.kb_article_id,
         status=status,
+        service=draft.service,
     )
 
 

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-from atende.console import admin, canned_admin, desk, handoffs_page, live_events, pages
+from atende.console import admin, canned_admin, desk, handoffs_page, live_events, pages, reports
 from atende.console.errors import http_error
 
 __all__ = ["PREFIX", "http_error", "router"]
@@ -69,6 +69,7 @@ def router(runtime: Runtime) -> APIRouter:
     r.include_router(canned_admin.router(runtime))
     r.include_router(handoffs_page.router(runtime))
     r.include_router(live_events.router(runtime))
+    r.include_router(reports.router(runtime))
     # Other console modules go here, above the placeholders.
     r.include_router(pages.placeholders())
     return r

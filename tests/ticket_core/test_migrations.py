@@ -14,7 +14,8 @@ from ticket_core import TicketStore, migrate
 from ticket_core.engine import make_engine
 from ticket_core.schema import Base
 
-TABLES = {"people", "person_identities", "ticket_counters", "tickets", "ticket_attachments", "ticket_events"}
+TABLES = {"people", "person_identities", "ticket_counters", "tickets", "ticket_attachments", "ticket_events",
+          "alerts", "alert_rejections", "sla_notifications"}
 
 
 def test_open_migrates_an_empty_database(empty_database_url: str) -> None:
@@ -26,7 +27,9 @@ def test_open_migrates_an_empty_database(empty_database_url: str) -> None:
             assert store.create_ticket(new_ticket()).reference == "INC-000001"
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert migrate.current_revision(engine) == migrate.head_revision()
+        assert "0004" in migrate.head_revisions()
         assert "0003" not in (migrate.head_revision() or "").split(",")  # later revisions build on it
+        assert "0006" in migrate.head_revisions()
         assert migrate.VERSION_TABLE in inspect(engine).get_table_names()
     finally:
         engine.dispose()
