@@ -1,4 +1,7 @@
-"""The agent API (minimum; a full console comes later). Bearer token, constant-time comparison.
+"""The agent API. Bearer tokens: a personal token (``atende tokens create`` or /console/tokens) acts as its
+agent, whose e-mail every action records; ATENDE_API_TOKEN (constant-time comparison) is the admin/service
+token, and only with it does ``X-Atende-Agent`` name the actor (default "agent"). Tokens are stored as
+SHA-256 only; a revoked token or a disabled agent's is refused on the next request.
 
 Agents act on tickets here; status changes and public replies are pushed to the requester on the ticket's
 channel by the notifier, and every push (sent or failed) lands in the ticket's event log.
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
@@ -17,7 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from ticket_core import InvalidValue
+from atende.console.auth import token_principal
+from atende.sla import sla_json
+from ticket_core import InvalidValue, TicketNotFound
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
@@ -47,25 +52,35 @@ class TicketPatch(BaseModel):
     urgency: Literal["low", "medium", "high"] | None = None
 
 
+class MajorIncidentIn(BaseModel):
+    children: list[str] = Field(default_factory=list, max_length=1000)
+
+
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
     author: str | None = Field(None, max_length=200)
 
 
-def bearer_agent(runtime: Runtime) -> Callable[[Request], str]:
+def bearer_agent(runtime: Runtime) -> Callable[[Request], Awaitable[str]]:
     """The dependency of every agent API route: a valid bearer token, else 401/403 before the body is
     read. Returns the acting agent (the actor recorded on the ticket)."""
 
-    def agent(request: Request) -> str:
+    async def agent(request: Request) -> str:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(
                 status_code=401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
-        if not hmac.compare_digest(token.encode(), runtime.api_token.encode()):
+        if hmac.compare_digest(token.encode(), runtime.api_token.encode()):
+            # The admin/service token (ATENDE_API_TOKEN) acts for whoever X-Atende-Agent names.
+            return request.headers.get("x-atende-agent", "agent")
+        found = await asyncio.to_thread(token_principal, runtime, token) if len(token) <= 200 else None
+        if found is None:  # unknown, revoked, or its agent disabled: refused from this request on
             raise HTTPException(status_code=403, detail="invalid token")
-        return request.headers.get("x-atende-agent", "agent")
+        # A personal token acts as its agent (the e-mail is recorded; X-Atende-Agent is ignored); a
+        # service token created with `atende tokens create --service` as "service:<name>".
+        return found[1]
 
     return agent
 
@@ -95,6 +110,7 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
         events = await asyncio.to_thread(store.events, ref)
         data = ticket_json(ticket)
+        data["sla"] = await asyncio.to_thread(sla_json, store, ticket.reference)  # live, not as last stored
         data["events"] = to_json(events)
         first = next((e for e in events if e.kind == "agent_reply"), None)
         data["first_response_at"] = to_json(first.at) if first is not None else None
@@ -124,6 +140,22 @@ def router(runtime: Runtime) -> APIRouter:
         delivered = await runtime.notifier.agent_reply(ticket, body.text, body.author or actor)
         await asyncio.to_thread(picked_up, store, ticket, actor)
         return {"reference": ref, "delivered": delivered}
+
+    @r.post("/{ref}/major-incident")
+    async def major_incident(ref: str, body: MajorIncidentIn | None = None,
+                             actor: str = Depends(agent)) -> dict[str, Any]:
+        """Declare the ticket a major incident and link ``children`` (references) under it. Resolving it
+        later resolves every open child and tells each child's requester. Declaring again only adds links."""
+        children = body.children if body is not None else []
+        try:
+            ticket = await asyncio.to_thread(store.declare_major_incident, ref, children, actor)
+        except TicketNotFound as exc:
+            raise HTTPException(status_code=404, detail=f"ticket {exc.reference} not found") from None
+        except runtime.ticket_errors as exc:  # closed ticket, a cycle, a self-link
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        data = ticket_json(ticket)
+        data["children"] = [c.reference for c in await asyncio.to_thread(store.children, ticket.reference)]
+        return data
 
     return r
 
@@ -180,5 +212,8 @@ def list_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, 
 
 
 def ticket_json(ticket: Any) -> dict[str, Any]:
+    """The ticket as JSON. ``sla`` is the SLA state stored at the ticket's last change or SLA scan (the
+    single-ticket GET replaces it with the live state, see :func:`atende.sla.sla_json`);
+    ``first_responded_at`` is when an agent first replied publicly."""
     data: dict[str, Any] = to_json(ticket)
     return data

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from atende import api, desk_api, kb_pages, ops
+from atende import api, console, desk_api, kb_pages, ops, reports
 from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
 
@@ -205,11 +205,19 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
 
     app.include_router(api.router(runtime))
     app.include_router(desk_api.router(runtime))
+    app.include_router(reports.router(runtime))
     app.include_router(ops.router(runtime))
+    app.include_router(console.router(runtime))
     app.include_router(kb_pages.router(runtime.settings.resolved_kb_dir))
     for m in runtime.mounted:
         if m.router is not None:
             app.include_router(m.router)
+    if runtime.settings.alerts_token and runtime.alerts is not None:
+        # Off (404) without the token. Not exempt from the per-IP limit: a monitoring system sends far
+        # fewer requests than it, and a forger's flood is then limited before the token is even checked.
+        from atende.alerts import routes as alert_routes
+
+        app.include_router(alert_routes.router(runtime, runtime.alerts))
     # Outermost last: per-IP limit, security headers, the size cap, then the read deadline (reads what the
     # cap let in).
     app.add_middleware(BodyReadTimeout, seconds=runtime.settings.read_timeout)

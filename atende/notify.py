@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from atende.observability import Metrics
 from dialog.ports import TicketEvent
-from ticket_core import TicketStore
+from ticket_core import ALERT_CHANNEL, TicketStore
 
 if TYPE_CHECKING:
     from atende.dispatch import Inbox
@@ -34,7 +34,9 @@ class Notifier:
         self.inbox = inbox
         self.metrics = metrics or Metrics()
 
-    async def agent_reply(self, ticket: Any, text: str, actor: str) -> bool:
+    async def agent_reply(self, ticket: Any, text: str, actor: str, author: str | None = None) -> bool:
+        """``actor`` goes on the log (the console's agent e-mail); the user sees ``author`` (the agent's
+        name) when given, else the actor."""
         # One agent_reply event carries the text and the agent; a message_out beside it would log it twice.
         await asyncio.to_thread(
             self.tickets.record_event,
@@ -44,17 +46,43 @@ class Notifier:
             actor,
         )
         return await self._push(ticket, TicketEvent("agent_reply", ticket.reference, text=text,
-                                                    status=ticket.status, author=actor))
+                                                    status=ticket.status, author=author or actor))
 
     async def status_changed(self, ticket: Any) -> bool:
+        """Tell the requester; when a parent (a major incident) was resolved, also tell the requester of each
+        child the same change resolved, each on the child's own channel and conversation. Tickets monitoring
+        opened (channel ``alert``) have nobody to tell."""
         kind = "resolved" if ticket.status == "resolved" else "status_changed"
-        return await self._push(ticket, TicketEvent(kind, ticket.reference, status=ticket.status))
+        delivered = True
+        if ticket.channel != ALERT_CHANNEL:
+            delivered = await self._push(ticket, TicketEvent(kind, ticket.reference, status=ticket.status))
+        done_at = ticket.resolved_at if ticket.status == "resolved" else ticket.closed_at
+        if ticket.status in ("resolved", "closed") and done_at is not None:
+            for child in await self._resolved_with(ticket.reference, done_at):
+                # Not awaited for delivery: one agent action may reach hundreds of users behind an outage.
+                event = TicketEvent("resolved", child.reference, status=child.status)
+                await self._push(child, event, wait=None)
+        return delivered
 
     async def handoff(self, ticket: Any, event: TicketEvent, *, wait: bool = True) -> bool:
         """A handoff taken, released or timed out (atende/handoff.py logged it on the ticket already)."""
-        return await self._push(ticket, event, wait=wait)
+        return await self._push(ticket, event, wait=DELIVERY_WAIT_S if wait else None)
 
-    async def _push(self, ticket: Any, event: TicketEvent, *, wait: bool = True) -> bool:
+    async def _resolved_with(self, parent: str, done_at: Any) -> list[Any]:
+        """The descendants the parent's resolution resolved: ticket_core resolves them in the same
+        transaction with the same timestamp, so an older, separate resolution is not announced again."""
+        found: list[Any] = []
+        pending = [parent]
+        while pending:
+            ref = pending.pop()
+            for child in await asyncio.to_thread(self.tickets.children, ref):
+                if child.status == "resolved" and child.resolved_at == done_at:
+                    pending.append(child.reference)
+                    if child.channel != ALERT_CHANNEL:
+                        found.append(child)
+        return found
+
+    async def _push(self, ticket: Any, event: TicketEvent, wait: float | None = DELIVERY_WAIT_S) -> bool:
         """Queue the event for the requester's conversation; True when it was delivered within the wait."""
         if not ticket.conversation_key:
             await self._record(ticket.reference, False, ticket.channel, event.kind,
@@ -62,7 +90,7 @@ class Notifier:
             return False
         assert self.inbox is not None, "Notifier used before the runtime wired its Inbox"
         outcome = await self.inbox.post_event(ticket.conversation_key, event, channel=ticket.channel,
-                                              wait=DELIVERY_WAIT_S if wait else None)
+                                              wait=wait)
         return bool(outcome is not None and outcome.delivered)
 
     # --- the Dispatcher's DeliveryLog ---

@@ -14,14 +14,15 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atende import handoff
 from atende.adapters.language import LinguaDetector
 from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
+from atende.adapters.outages import StoreOutages
 from atende.adapters.standins import KeywordClassifier, KeywordKnowledgeBase
 from atende.adapters.stores import SqlConversationStore
 from atende.adapters.tickets import TicketServiceAdapter
@@ -37,7 +38,12 @@ from atende.settings import Settings, desk_hours_pairs
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
-from ticket_core import TicketError, TicketPolicy, TicketStore
+from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
+from ticket_core.accounts import AccountStore
+from ticket_core.sla import SlaConfig
+
+if TYPE_CHECKING:
+    from atende.alerts.processor import AlertProcessor
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +96,13 @@ def build_policy(settings: Settings) -> TicketPolicy:
         data["matrix"] = json.loads(settings.priority_matrix)
     if settings.sla_targets:
         data["sla"] = json.loads(settings.sla_targets)
-    return TicketPolicy.from_mapping(data)
+    policy = TicketPolicy.from_mapping(data)
+    config = SlaConfig.load(settings.sla_file)
+    if settings.sla_targets:  # the JSON override moves durations; the file keeps each target's clock
+        config = config.with_durations(
+            {p: (t.first_response, t.resolution) for p, t in policy.sla.items() if p in data["sla"]}
+        )
+    return replace(policy, sla_config=config)
 
 
 @dataclass
@@ -105,12 +117,15 @@ class Runtime:
     api_token: str
     classifier: Any
     kb: Any
+    accounts: AccountStore  # console agents, their sessions and API tokens (on the ticket database)
     mounted: list[Mounted] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     ticket_errors: tuple[type[Exception], ...] = (TicketError,)
     detector: Any = None  # the language detector (a worker loads its models before taking shards)
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
+    outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
+    alerts: AlertProcessor | None = None  # channel "alert"'s handler (atende/alerts)
     live: LiveFeed | None = None  # the desk's event feed (SSE), started by its first client
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -127,6 +142,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
@@ -143,12 +159,19 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.detector.detect, "Warm up: the VPN does not connect today.")
+
+    def _start_alert_sweep(self) -> None:
+        """Stale alerts, only where alerts are received (ATENDE_ALERTS_TOKEN, on ingress and workers)."""
+        if self.alerts is not None and self.settings.alerts_token:
+            period = self.settings.alerts_stale_check_minutes * 60
+            self._tasks.append(asyncio.create_task(self.alerts.stale_loop(period, self.lease)))
 
     async def _load_models(self, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -178,6 +201,7 @@ class Runtime:
                 closed = await asyncio.to_thread(self.tickets.auto_close, datetime.now(UTC))
                 if closed:
                     log.info("auto-closed %d resolved tickets", len(closed))
+                await asyncio.to_thread(self.accounts.prune_sessions)  # expired console sessions
             except Exception:
                 log.exception("auto-close failed")
             await asyncio.sleep(period)
@@ -238,16 +262,20 @@ def build_runtime(
         max_text_chars=settings.max_message_chars,
         playbooks_dir=settings.playbooks_dir,
         taxonomy_file=settings.resolved_taxonomy_file,
+        timezone=settings.timezone,
         desk_hours=desk_hours_pairs(settings.desk_hours),
     )
     detector = LinguaDetector()
+    ticket_service = TicketServiceAdapter(tickets, metrics)
+    outages = StoreOutages(tickets, ticket_service, settings.outage_match_threshold)
     engine = DialogEngine(
         classifier=classifier,
         kb=kb,
-        tickets=TicketServiceAdapter(tickets, metrics),
+        tickets=ticket_service,
         store=conv_store,
         detector=detector,
         settings=engine_settings,
+        outages=outages,
     )
     notifier = Notifier(tickets, metrics=metrics)
     dispatcher = Dispatcher(engine, SqlQueue(conv_store), {}, notifier)
@@ -270,6 +298,9 @@ def build_runtime(
         channel=m.channel).observe(seconds)
     notifier.inbox = inbox
     dispatcher.limiter = SenderLimiter(settings.rate_limit_sender)
+    alerts = build_alerts(settings, tickets, notifier, engine)
+    # Always registered: in the scaled mode a worker processes what any ingress recorded.
+    dispatcher.handlers[ALERT_CHANNEL] = alerts.handle
 
     runtime = Runtime(
         settings=settings,
@@ -282,9 +313,12 @@ def build_runtime(
         api_token=token,
         classifier=classifier,
         kb=kb,
+        accounts=AccountStore(tickets.engine),
         metrics=metrics,
         redis=redis,
         detector=detector,
+        outages=outages,
+        alerts=alerts,
         live=LiveFeed(tickets),
     )
     assert runtime.live is not None
@@ -313,6 +347,7 @@ def build_runtime(
         web_store=SqlWebChatStore(conv_store.engine, conv_store.load),
         deliver=deliver,
         lease=runtime.lease,  # scaled mode: the IMAP poller runs in one ingress process at a time
+        major_incidents=outages.banner,
     )
     # The web chat is part of the product (the page at /); the other channels only when asked for.
     for name in CONNECTORS if connectors else CONNECTORS[:1]:
@@ -332,6 +367,17 @@ def build_runtime(
         log.info("channel %s on", mounted.name)
     dispatcher.outbounds.update(outbounds)
     return runtime
+
+
+def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier,
+                 engine: DialogEngine) -> AlertProcessor:
+    """The alert processor with its rules (checked now: a bad rules file fails the start, naming the key;
+    its categories must exist in the taxonomy the bot uses)."""
+    from atende.alerts.processor import AlertProcessor
+    from atende.alerts.rules import load_rules
+
+    categories = frozenset(engine.taxonomy.ids)
+    return AlertProcessor(tickets, load_rules(settings.alerts_rules_file, categories), notifier)
 
 
 class SqlKeyValueState:

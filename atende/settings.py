@@ -66,6 +66,15 @@ class Settings(BaseSettings):
         30.0, gt=0, description="after this idle time an unfinished report becomes a draft offered for resume"
     )
     default_language: str = Field("en", description="language used when detection is unsure")
+    timezone: str = Field(
+        "UTC", description="the desk's time zone (IANA name, e.g. America/Sao_Paulo): times shown to users "
+        "(resolution targets, \"a known problem since 08:15\")"
+    )
+    outage_match_threshold: float = Field(
+        0.25, ge=0.0, le=1.0, description="a new report is offered an active major incident or alert "
+        "ticket when it names its service (or has its category) and its text is at least this similar "
+        "(character n-gram cosine, 0-1); 1 practically never offers"
+    )
     handoff_timeout_minutes: float = Field(
         10.0, gt=0, description="a handoff to a person nobody takes this long: the user is told, once, that "
         "the desk will answer on the ticket"
@@ -107,7 +116,16 @@ class Settings(BaseSettings):
     auto_close_days: float = Field(3.0, ge=0, description="resolved tickets close automatically after this")
     priority_matrix: str | None = Field(None, description="JSON impact x urgency -> P1..P5 override")
     sla_targets: str | None = Field(
-        None, description="JSON P1..P5 -> {first_response_minutes, resolution_minutes} override"
+        None, description="JSON P1..P5 -> {first_response, resolution} durations override (the SLA file's "
+        "business/24x7 mode is kept)"
+    )
+    sla_file: Path | None = Field(
+        None, description="SLA data file (YAML): calendars, holidays, targets per priority, pausing statuses,"
+        " warnings, teams and escalations (default: ticket_core/sla/default.yaml; see docs/sla.md)"
+    )
+    sla_scan_seconds: float = Field(
+        60.0, gt=0, description="how often the SLA scanner looks for warnings, breaches and escalations "
+        "(once cluster-wide in scaled mode)"
     )
     use_keyword_standins: bool = Field(
         False,
@@ -139,11 +157,57 @@ class Settings(BaseSettings):
         "(longer than any send with its retries takes)"
     )
 
+    alerts_token: str | None = Field(
+        None, description="bearer token (or basic-auth password) of the alert receivers "
+        "/webhooks/alerts/*; unset: those routes are off (404)"
+    )
+    grafana_hmac_secret: str | None = Field(
+        None, description="Grafana contact point's HMAC secret: signed requests to /webhooks/alerts/grafana "
+        "are accepted without the bearer token"
+    )
+    grafana_hmac_signature_header: str = Field(
+        "X-Grafana-Alerting-Signature", description="header carrying Grafana's HMAC signature"
+    )
+    grafana_hmac_timestamp_header: str = Field(
+        "X-Grafana-Alerting-Timestamp", description="the timestamp header named in Grafana's HMAC settings; "
+        "when sent, it is signed too and must be within 5 minutes of our clock"
+    )
+    alerts_rules_file: Path | None = Field(
+        None, description="how alerts become tickets: category, severity mapping, service labels, flap, "
+        "stale and major-incident windows (default: atende/alerts/rules.yaml)"
+    )
+    alerts_stale_check_minutes: float = Field(
+        5.0, gt=0, description="how often firing alerts are checked for a resolution that never came"
+    )
+    console_session_idle_minutes: float = Field(
+        60.0, gt=0, description="a console session unused this long ends (the agent logs in again)"
+    )
+    console_session_hours: float = Field(
+        12.0, gt=0, description="a console session ends this long after the login, however busy"
+    )
+    console_lockout_failures: int = Field(
+        5, ge=1, description="failed console logins in a row that lock the account"
+    )
+    console_lockout_minutes: float = Field(
+        15.0, gt=0, description="how long a locked console account refuses every password"
+    )
+    console_failure_delay: float = Field(
+        1.0, ge=0, le=10, description="seconds a failed console login waits before answering"
+    )
+    console_login_rate_ip: str = Field(
+        "20/minute;100/hour", description="console login attempts per client IP (limits syntax); more get 429"
+    )
+
+    reports_timezone: str = Field(
+        "UTC", description="IANA time zone whose days the reports count in when a request names none "
+        "(?tz= overrides it), e.g. Europe/Madrid"
+    )
+
     api_docs: bool = Field(
         False, description="serve the OpenAPI description at /docs and /openapi.json (off: 404)"
     )
 
-    @field_validator("rate_limit_sender", "rate_limit_ip")
+    @field_validator("rate_limit_sender", "rate_limit_ip", "console_login_rate_ip")
     @classmethod
     def _rate(cls, v: str) -> str:
         from limits import parse_many
@@ -154,11 +218,33 @@ class Settings(BaseSettings):
             raise ValueError("must be like '20/minute' or '20/minute;200/hour'") from None
         return v
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name such as UTC or Europe/Madrid") from None
+        return v
+
     @field_validator("desk_hours")
     @classmethod
     def _hours(cls, v: str | None) -> str | None:
         if v is not None:
             desk_hours_pairs(v)
+        return v
+
+    @field_validator("reports_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from ticket_core.reports import zone_named
+
+        try:
+            zone_named(v)
+        except ValueError:
+            raise ValueError("must be an IANA time zone such as UTC or Europe/Madrid") from None
         return v
 
     @field_validator("default_language")

@@ -234,3 +234,6 @@ class ConnectorContext:
     deliver: Callable[[str, str, Sequence[Reply]], Awaitable[None]] | None = None
     #: Scaled mode: the cluster-wide lease (None: one process is the whole cluster).
     lease: Lease | None = None
+    #: The active major incidents, for the web chat's banner: ``[{"reference", "service", "since"}]``
+    #: (nothing else: the page is public). None: no banner.
+    major_incidents: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None

@@ -79,6 +79,8 @@ class Aftercare:
             if summary is None:
                 d.say(turn, "ticket_not_found", ref=ref)
                 return
+        if summary is not None:
+            ref = summary.reference  # a merged duplicate's messages land on the surviving ticket
         st.active_ticket = ref
         d.log_on(turn, ref)
         d.say(turn, "ticket_added", ref=ref, ticket=ref)

@@ -2,7 +2,9 @@
 
 State machine (``ConversationState.stage``)::
 
-    START --text--> [greeting: DESCRIBE] --description--> [vague or short: one open question, DESCRIBE]
+    START --text--> [greeting: DESCRIBE] --description--> [a known outage matches: OUTAGE --yes--> child
+        ticket of the outage --> START with active_ticket; --no--> on with the same description]
+        --> [vague or short: one open question, DESCRIBE]
         --> classify (category from the taxonomy; type incident or request, never problem/change)
         confidence < threshold --> CLARIFY --category--> QUESTION*  (the category's playbook, or the
         confidence >= threshold -----------------------> QUESTION*   request questions; only what the
@@ -42,6 +44,7 @@ from dialog.ports import (
     Classifier,
     ConversationStore,
     KnowledgeBase,
+    KnownOutages,
     LanguageDetector,
     TicketEvent,
     TicketService,
@@ -51,6 +54,7 @@ from dialog.state import (
     CLARIFY,
     DESCRIBE,
     KB,
+    OUTAGE,
     QUESTION,
     RESUME,
     ROUTE,
@@ -73,7 +77,10 @@ class DialogEngine:
     def __init__(self, classifier: Classifier, kb: KnowledgeBase, tickets: TicketService,
                  store: ConversationStore, detector: LanguageDetector, settings: EngineSettings | None = None,
                  catalogs: Catalogs | None = None, playbooks: Playbooks | None = None,
-                 clock: Callable[[], datetime] | None = None, taxonomy: Taxonomy | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, taxonomy: Taxonomy | None = None,
+                 outages: KnownOutages | None = None) -> None:
+        """``outages``: the desk's known outages, offered to a new report before anything is asked
+        (None: never offered)."""
         self.settings = settings or EngineSettings()
         self.catalogs = catalogs or Catalogs.load(self.settings.locales_dir,
                                                   default=self.settings.default_language)
@@ -91,7 +98,7 @@ class DialogEngine:
         self._detector = detector
         self._clock = clock or utcnow
         self._deps = Deps(classifier, kb, tickets, self.catalogs, self.playbooks, self.settings,
-                          CommandParser(self.catalogs), self.taxonomy)
+                          CommandParser(self.catalogs), self.taxonomy, outages)
         self._intake = IntakeFlow(self._deps)
         self._care = Aftercare(self._deps, self._intake)
 
@@ -235,6 +242,8 @@ class DialogEngine:
             await self._intake.on_answer(turn)
         elif st.stage == KB and st.draft is not None:
             await self._intake.on_kb(turn)
+        elif st.stage == OUTAGE and st.draft is not None:
+            await self._intake.on_outage(turn)
         else:
             starting = st.draft is None or not st.draft.description
             if starting and await self._care.quoted_reference(turn):
@@ -246,7 +255,7 @@ class DialogEngine:
 
     def _accepts_symbols(self, st: ConversationState) -> bool:
         """Emoji alone are an answer only where they can mean one: a rating, a comment, yes/no."""
-        if st.csat is not None or st.stage == KB:
+        if st.csat is not None or st.stage in (KB, OUTAGE):
             return True
         if st.stage == QUESTION and st.draft and st.draft.category and st.draft.question:
             question = self._deps.question(st.draft, st.draft.question)
@@ -397,3 +406,27 @@ class DialogEngine:
         if st.stage == START and st.csat is None and st.draft is None and not st.active_ticket:
             st.stage = DESCRIBE
         self._reprompt(turn)
+
+    # -- administration ------------------------------------------------------------------------------
+
+    def reload_definitions(self) -> tuple[int, int]:
+        """Read the taxonomy file and the playbooks again (an admin edited them) and use them from the next
+        message on; returns (categories, playbooks). Everything is loaded and checked before anything is
+        swapped: a broken file raises (TaxonomyError, PlaybookError, OSError) and the old ones stay.
+        A conversation whose draft names a category the new taxonomy lacks is asked again, as after any
+        edit of the file between two messages."""
+        playbooks = Playbooks.load(self.settings.playbooks_dir, self.catalogs.languages)
+        taxonomy = Taxonomy.load(self.settings.taxonomy_file, self.catalogs.languages)
+        missing = playbooks.missing({c.id: c.playbook for c in taxonomy.categories})
+        if missing:
+            raise PlaybookError(f"{taxonomy.source}: " + "; ".join(missing))
+        settings = self.settings
+        if settings.fallback_category not in taxonomy:
+            settings = replace(settings, fallback_category=taxonomy.ids[-1])
+        deps = replace(self._deps, playbooks=playbooks, taxonomy=taxonomy, settings=settings)
+        intake = IntakeFlow(deps)
+        care = Aftercare(deps, intake)
+        # One synchronous swap (no await in between): a turn already running keeps the objects it holds.
+        self.playbooks, self.taxonomy, self.settings = playbooks, taxonomy, settings
+        self._deps, self._intake, self._care = deps, intake, care
+        return len(taxonomy.categories), len(playbooks.categories)

@@ -161,14 +161,16 @@ class Catalogs:
         return self.t(lang, key) if self.has_text(key) else priority
 
     def format_datetime(self, lang: str, moment: datetime, tz: str) -> str:
-        zone: tzinfo
-        try:
-            zone = ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):  # no tz database on this host: UTC rather than a crash
-            zone = UTC
-        local = moment.astimezone(zone)
+        local = moment.astimezone(_zone(tz))
         return self.t(lang, "format.datetime", year=local.year, month=local.month, day=local.day,
                       hour=local.hour, minute=local.minute, tz=local.tzname() or tz)
+
+    def format_since(self, lang: str, moment: datetime, tz: str, now: datetime) -> str:
+        """"since 08:15" in the desk's time zone; "since 12/05 08:15" when that is not today there."""
+        zone = _zone(tz)
+        local, today = moment.astimezone(zone), now.astimezone(zone).date()
+        key = "since.today" if local.date() == today else "since.day"
+        return self.t(lang, key, month=local.month, day=local.day, hour=local.hour, minute=local.minute)
 
     def format_duration(self, lang: str, delta: timedelta) -> str:
         minutes = max(0, round(delta.total_seconds() / 60))
@@ -179,3 +181,10 @@ class Catalogs:
             return self.t(lang, "duration.hour" if hours == 1 else "duration.hours", n=hours)
         days = round(hours / 24)
         return self.t(lang, "duration.days", n=days)
+
+
+def _zone(tz: str) -> tzinfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):  # no tz database on this host: UTC rather than a crash
+        return UTC

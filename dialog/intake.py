@@ -19,13 +19,15 @@ from dialog.answers import (
 )
 from dialog.drafts import attachment_dict, build_ticket_draft
 from dialog.messages import Option
+from dialog.outages import OutageOffer
 from dialog.playbooks import Question
-from dialog.ports import ArticleSuggestion, TicketDraft, TicketSummary
+from dialog.ports import ArticleSuggestion, Classification, TicketDraft, TicketSummary
 from dialog.redirects import is_unknown, redirect, scope_limited
 from dialog.state import (
     CLARIFY,
     DESCRIBE,
     KB,
+    OUTAGE,
     QUESTION,
     START,
     Draft,
@@ -44,6 +46,7 @@ Feedback = Literal["shown", "accepted", "rejected", "reopened"]
 class IntakeFlow:
     def __init__(self, deps: Deps) -> None:
         self.d = deps
+        self.outages = OutageOffer(deps)
 
     # -- description ---------------------------------------------------------------------------------
 
@@ -91,6 +94,20 @@ class IntakeFlow:
             d.greet(turn, "greeting_short")
         draft.description = f"{draft.description}\n{turn.text}".strip()[: d.settings.max_text_chars]
         self.attach(turn)
+        known: Classification | None = None
+        if self.outages.applies(draft) and not d.is_vague(draft.description):
+            # Before anything else is asked: is this one more report of a problem the desk knows about?
+            known = await d.classifier.classify(draft.description, turn.lang)
+            draft.classification = classification_to_dict(known)
+            if await self.outages.find(turn, draft, known):
+                st.stage = OUTAGE
+                self.prompt(turn)
+                return
+        await self._described(turn, draft, known)
+
+    async def _described(self, turn: Turn, draft: Draft, known: Classification | None = None) -> None:
+        """The description is in: one open question if it is too vague or short, else classify."""
+        st, d = turn.state, self.d
         if not draft.more_detail_asked and (d.is_vague(draft.description)
                                             or len(draft.description) < d.settings.min_description_chars):
             # One open question before classifying: "nada funciona" routed by guess is a wrong ticket.
@@ -99,12 +116,13 @@ class IntakeFlow:
             key = "ask_vague" if d.is_vague(draft.description) else "ask_more_detail"
             d.ask(turn, d.t(turn, key), kind="message")
             return
-        await self.classify(turn, draft)
+        await self.classify(turn, draft, known)
 
-    async def classify(self, turn: Turn, draft: Draft) -> None:
-        """Classify the description; a user who asked for a human gets the ticket at once."""
+    async def classify(self, turn: Turn, draft: Draft, given: Classification | None = None) -> None:
+        """Classify the description (``given``: already classified as it stands); a user who asked for a
+        human gets the ticket at once."""
         d = self.d
-        result = await d.classifier.classify(draft.description, turn.lang)
+        result = given or await d.classifier.classify(draft.description, turn.lang)
         draft.classification = classification_to_dict(result)
         if draft.type_source != "user":
             # The bot files incidents and service requests only: a problem or change record is opened by
@@ -124,6 +142,44 @@ class IntakeFlow:
         else:
             draft.category, draft.category_source = best, "model"
             await self._start_questions(turn, draft)
+
+    # -- known outage ----------------------------------------------------------------------------------
+
+    async def on_outage(self, turn: Turn) -> None:
+        """The answer to "is this what you are seeing?": yes files the report under the known outage and
+        asks nothing more; no (or a description of something else) continues the normal intake."""
+        st, d = turn.state, self.d
+        draft = st.draft
+        assert draft is not None
+        d.record_in(turn)
+        said, more = self.outages.answer(turn)
+        if said is None:
+            draft.invalid += 1
+            if draft.invalid <= d.settings.max_invalid_answers:
+                d.say(turn, "hint.yesno")
+                self.prompt(turn)
+                return
+            said = "no"
+        known = classification_from_dict(draft.classification) if draft.classification else None
+        if more:
+            draft.description = f"{draft.description}\n{turn.text}"[: d.settings.max_text_chars]
+            known = None
+        if said == "yes":
+            outage = draft.outage or {}
+            summary = await self.outages.join(draft, self.build(turn, draft))
+            if summary is not None:
+                self._finish(turn)
+                st.active_ticket = summary.reference
+                text = d.t(turn, "outage_joined", ref=summary.reference,
+                           parent=str(outage.get("reference", "")))
+                d.emit(turn, text, kind="ticket", ticket=summary.reference)
+                await d.tickets.record_outbound(summary.reference, text, turn.requester.channel)
+                return
+            d.say(turn, "outage_gone")
+        elif not more:
+            d.say(turn, "outage_declined")
+        draft.invalid = 0
+        await self._described(turn, draft, known)
 
     # -- clarifying question -------------------------------------------------------------------------
 
@@ -425,6 +481,9 @@ class IntakeFlow:
             return True
         if st.stage == KB:
             d.ask(turn, d.t(turn, "kb_ask"), self._kb_options(turn, draft))
+            return True
+        if st.stage == OUTAGE:
+            self.outages.prompt(turn, draft)
             return True
         return False
 

@@ -100,6 +100,7 @@ class TicketDraft:
     attachments: tuple[Attachment, ...] = ()
     kb_article_id: str | None = None
     conversation_key: str | None = None
+    service: str | None = None  # the affected service, when known (a report joined to a known outage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,33 @@ class TicketService(Protocol):
     ) -> None: ...
 
     async def reopen_ticket(self, reference: str, requester: Identity) -> TicketSummary | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownOutage:
+    """A problem the desk already knows about (a major incident, or a ticket a monitoring alert opened)
+    that a user's report may be one more symptom of."""
+
+    reference: str
+    title: str
+    since: datetime
+    service: str | None = None
+    major: bool = False
+
+
+class KnownOutages(Protocol):
+    """Active outages, matched against a new report before the intake asks anything. Optional: an engine
+    without it never offers one."""
+
+    async def match(self, text: str, language: str, category: str | None) -> KnownOutage | None:
+        """The active outage this report most likely describes (``category``: the classifier's best
+        category for ``text``), or None when none is close enough."""
+        ...
+
+    async def join(self, reference: str, draft: TicketDraft) -> TicketSummary:
+        """File the report as a child of the outage ``reference``: its requester hears when the outage is
+        resolved. Raises LookupError when that outage is no longer active."""
+        ...
 
 
 class LanguageDetector(Protocol):

@@ -27,7 +27,8 @@ QUESTION = "question"  # waiting for the answer to draft.question
 KB = "kb"  # articles shown: waiting for "did this solve it?"
 RESUME = "resume"  # came back after the idle timeout: continue or start over?
 ROUTE = "route"  # came back after the idle timeout with an open ticket: add to it or new problem?
-IN_PROGRESS = (DESCRIBE, CLARIFY, QUESTION, KB)
+OUTAGE = "outage"  # a known outage offered ("is this what you are seeing?"): waiting for yes/no
+IN_PROGRESS = (DESCRIBE, CLARIFY, QUESTION, KB, OUTAGE)
 
 
 @dataclass(slots=True)
@@ -52,6 +53,10 @@ class Draft:
     rejected: list[str] = field(default_factory=list)  # categories the user said it is not about
     scope_asked: bool = False  # "everyone in that room": how many people, asked once
     started_at: str | None = None
+    #: The known outage offered for this report ({"reference", "title", "service", "since", "major"});
+    #: offered at most once per report, whatever the answer.
+    outage: dict[str, Any] | None = None
+    outage_offered: bool = False
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Draft:

@@ -15,7 +15,7 @@ from dialog.commands import CommandParser
 from dialog.i18n import Catalogs
 from dialog.messages import Identity, InboundMessage, Option, Reply
 from dialog.playbooks import Playbooks, Question
-from dialog.ports import Classifier, KnowledgeBase, TicketService
+from dialog.ports import Classifier, KnowledgeBase, KnownOutages, TicketService
 from dialog.settings import EngineSettings
 from dialog.state import HANDOFF_WAITING, ConversationState, Draft, Handoff
 from dialog.taxonomy import Taxonomy
@@ -60,6 +60,8 @@ class Deps:
     settings: EngineSettings
     parser: CommandParser
     taxonomy: Taxonomy
+    #: Known outages offered before the intake asks anything (None: the feature is off).
+    outages: KnownOutages | None = None
 
     # -- the questions of a draft: its category's playbook, or the request questions ------------------
 

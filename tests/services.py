@@ -420,3 +420,105 @@ def start_dovecot() -> DovecotServer:
         server.stop()
         raise
     return server
+
+
+# -- Prometheus Alertmanager --------------------------------------------------------------------------------
+@dataclass
+class AlertmanagerServer:
+    """Alertmanager on loopback, clustering off, with one webhook receiver (``webhook_url``, the bearer
+    token in ``http_config.authorization``) and short group_wait / group_interval / repeat_interval, so a
+    test sees groups, repeats and resolutions within seconds. Inject alerts with ``post_alerts``."""
+
+    binary: str
+    root: Path
+    webhook_url: str
+    token: str
+    group_by: tuple[str, ...] = ("service",)
+    repeat_interval: str = "2s"
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.port = self.port or free_port()
+        config = self.root / "alertmanager.yml"
+        config.write_text(
+            "route:\n"
+            "  receiver: atende\n"
+            f"  group_by: [{', '.join(self.group_by)}]\n"
+            "  group_wait: 500ms\n"
+            "  group_interval: 1s\n"
+            f"  repeat_interval: {self.repeat_interval}\n"
+            "receivers:\n"
+            "  - name: atende\n"
+            "    webhook_configs:\n"
+            f"      - url: {self.webhook_url}\n"
+            "        send_resolved: true\n"
+            "        http_config:\n"
+            "          authorization:\n"
+            "            type: Bearer\n"
+            f"            credentials: {self.token}\n"
+        )
+        log = (self.root / "alertmanager.log").open("wb")
+        self.process = subprocess.Popen(
+            [self.binary, f"--config.file={config}", f"--storage.path={self.root / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
+             "--log.level=warn"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for(self._ready, 20, "prometheus-alertmanager")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            kill_pid(self.process.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+            self.process = None
+
+    def post_alerts(self, alerts: list[dict[str, object]]) -> None:
+        """POST /api/v2/alerts (what Prometheus does on every evaluation)."""
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.url}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status != 200:
+                raise RuntimeError(f"alertmanager refused the alerts: {response.status}")
+
+    def log_text(self) -> str:
+        try:
+            return (self.root / "alertmanager.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def _ready(self) -> bool:
+        import urllib.request
+
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"alertmanager exited: {self.log_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+
+def start_alertmanager(webhook_url: str, token: str, **options: object) -> AlertmanagerServer:
+    binary = require_binary(["/usr/bin/prometheus-alertmanager", "prometheus-alertmanager", "alertmanager"],
+                            "prometheus-alertmanager", "Prometheus Alertmanager (prometheus-alertmanager)")
+    server = AlertmanagerServer(binary=binary, root=make_temp_dir("atende-alertmanager-"),
+                                webhook_url=webhook_url, token=token, **options)  # type: ignore[arg-type]
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+        raise
+    return server

@@ -4,7 +4,9 @@ its storage (SQLAlchemy 2 on SQLite or PostgreSQL, migrated with Alembic on open
 Imports none of Atende's other packages; the composition root adapts it to ``dialog.ports.TicketService``.
 """
 
+from ticket_core.alerts import AlertInfo, AlertOutcome, AlertPolicy, AlertSignal
 from ticket_core.domain import (
+    ALERT_CHANNEL,
     EVENT_KINDS,
     IMPACTS,
     OPEN_STATUSES,
@@ -17,6 +19,7 @@ from ticket_core.domain import (
     URGENCIES,
     AttachmentInfo,
     AttachmentLike,
+    CannedResponse,
     ChannelIdentity,
     Event,
     InvalidTransition,
@@ -30,6 +33,7 @@ from ticket_core.domain import (
     TicketNotFound,
     TrainingRow,
     is_agent_actor,
+    is_first_response,
     priority_level,
 )
 from ticket_core.lifecycle import TRANSITIONS
@@ -37,6 +41,7 @@ from ticket_core.policy import DEFAULT_MATRIX, DEFAULT_SLA, SlaTarget, TicketPol
 from ticket_core.store import TicketStore
 
 __all__ = [
+    "ALERT_CHANNEL",
     "DEFAULT_MATRIX",
     "DEFAULT_SLA",
     "EVENT_KINDS",
@@ -50,8 +55,13 @@ __all__ = [
     "TICKET_TYPES",
     "TRANSITIONS",
     "URGENCIES",
+    "AlertInfo",
+    "AlertOutcome",
+    "AlertPolicy",
+    "AlertSignal",
     "AttachmentInfo",
     "AttachmentLike",
+    "CannedResponse",
     "ChannelIdentity",
     "Event",
     "InvalidTransition",
@@ -68,5 +78,6 @@ __all__ = [
     "TicketStore",
     "TrainingRow",
     "is_agent_actor",
+    "is_first_response",
     "priority_level",
 ]

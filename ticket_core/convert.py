@@ -60,6 +60,11 @@ def to_ticket(row: TicketRow) -> Ticket:
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         attachments=tuple(to_attachment(a) for a in row.attachments),
+        parent_reference=row.parent.reference if row.parent_id is not None and row.parent else None,
+        major_incident=bool(row.major_incident),
+        service=row.service,
+        first_responded_at=row.first_responded_at,
+        sla=_copy(row.sla) if row.sla is not None else None,
     )
 
 

@@ -34,6 +34,9 @@ STATUSES: tuple[str, ...] = (
 #: Statuses in which the desk still owes the requester something (``open_only`` listings, "status" command).
 OPEN_STATUSES: frozenset[str] = frozenset({"new", "open", "in_progress", "pending_user"})
 
+#: The channel of tickets that monitoring opened (alerts): it has no requester to talk to.
+ALERT_CHANNEL = "alert"
+
 #: Reference prefix per ticket type. The reference never changes, even when an agent re-types the ticket.
 REFERENCE_PREFIX: Mapping[str, str] = {"incident": "INC", "request": "REQ", "problem": "PRB", "change": "CHG"}
 
@@ -53,11 +56,19 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "csat",
         "human_requested",
         "kb_linked",
+        "linked",
+        "alert",
+        "internal_note",
+        "merged",
         # An agent took the requester's conversation (the bot goes silent), handed it back to the bot, or
         # nobody took it in time (the requester was told the desk answers on the ticket).
         "handoff_taken",
         "handoff_released",
         "handoff_timed_out",
+        # The SLA scanner: a warning at a percentage of a target, a breach, an escalation rule applied.
+        "sla_warning",
+        "sla_breached",
+        "sla_escalated",
     }
 )
 
@@ -65,7 +76,8 @@ EVENT_KINDS: frozenset[str] = frozenset(
 #: ``set_csat``, ``flag_human``, ``create_ticket``): ``record_event`` refuses them, so the log can never
 #: claim a change that did not happen.
 STATE_EVENT_KINDS: frozenset[str] = frozenset(
-    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested"}
+    {"created", "status_changed", "field_changed", "assigned", "csat", "human_requested", "linked", "alert",
+     "merged"}
 )
 #: Kinds callers may append with ``record_event`` (deliveries, agent replies, classifications, KB links ...).
 RECORDABLE_EVENT_KINDS: frozenset[str] = EVENT_KINDS - STATE_EVENT_KINDS
@@ -77,6 +89,12 @@ NON_AGENT_ACTORS: frozenset[str] = frozenset({"system", "bot", "requester"})
 def is_agent_actor(actor: str) -> bool:
     """``"system"``, ``"bot"``, ``"requester"`` and ``"requester:<anything>"`` are not agents; all else is."""
     return actor not in NON_AGENT_ACTORS and not actor.startswith("requester:")
+
+
+def is_first_response(kind: str, payload: Mapping[str, Any], actor: str) -> bool:
+    """An event that answers the requester for the first-response SLA: a public ``agent_reply`` by an agent
+    (an internal note, ``{"internal": true}``, or the bot's words do not count)."""
+    return kind == "agent_reply" and is_agent_actor(actor) and not payload.get("internal")
 
 
 class TicketError(Exception):
@@ -190,6 +208,7 @@ class NewTicket:
     kb_article_id: str | None = None
     status: str = "new"
     priority: str | None = None  # None: from the policy's impact x urgency matrix
+    service: str | None = None  # the affected service (an alert's ``service`` label, a matched outage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +241,14 @@ class Ticket:
     resolved_at: datetime | None
     closed_at: datetime | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    #: The major incident (or other parent) this ticket is a child of; resolving it resolves this one.
+    parent_reference: str | None = None
+    major_incident: bool = False
+    service: str | None = None
+    #: When an agent (never the bot) first replied publicly; None until then.
+    first_responded_at: datetime | None = None
+    #: The last computed SLA state as stored (see ``ticket_core.sla``); None before the first computation.
+    sla: dict[str, Any] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -238,6 +265,19 @@ class Event:
     payload: dict[str, Any]
     actor: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CannedResponse:
+    """A reply text agents insert into the reply box. ``body`` may hold ``{requester_name}`` and
+    ``{reference}``; :func:`ticket_core.canned.fill` replaces exactly those and leaves other braces alone."""
+
+    id: int
+    title: str
+    language: str
+    body: str
+    updated_by: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

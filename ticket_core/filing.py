@@ -53,6 +53,7 @@ def prepare(new: NewTicket, policy: TicketPolicy) -> Filing:
         "language": values.optional_text(new.language, "language", 16),
         "conversation_key": values.optional_text(new.conversation_key, "conversation_key", 320),
         "kb_article_id": values.optional_text(new.kb_article_id, "kb_article_id", 200),
+        "service": values.optional_text(new.service, "service", 200),
         "answers": values.json_object(new.answers, "answers"),
         "classification": values.json_object(new.classification, "classification")
         if new.classification
@@ -81,6 +82,7 @@ def insert(s: Session, filing: Filing, now: datetime, policy: TicketPolicy) -> T
         reference=next_reference(s, REFERENCE_PREFIX[c["type"]]),
         requester=person,
         needs_human=False,
+        major_incident=False,
         created_at=now,
         updated_at=now,
         first_response_due=first_due,

@@ -65,6 +65,7 @@ def set_status(
     now: datetime,
     policy: TicketPolicy,
     reason: str | None = None,
+    parent: str | None = None,
 ) -> None:
     """Apply a lifecycle move (validated against the table and the reopen window) and log it."""
     current = row.status
@@ -77,14 +78,26 @@ def set_status(
     elif target == "closed":
         row.closed_at = now
     elif (current, target) in lifecycle.REOPENS:
-        row.resolved_at = None
-        if row.resolution_due is None:  # a self-service report turns into real work: its SLA starts now
-            row.first_response_due, row.resolution_due = policy.due_times(row.priority, now)
+        row.resolved_at = None  # the SLA clock resumes (or, for a self-service report, starts): sla_sync
     row.updated_at = now
     payload: dict[str, Any] = {"from": current, "to": target}
     if reason:
         payload["reason"] = reason
+    if parent:
+        payload["parent"] = parent
     add_event(s, row, "status_changed", payload, actor, now)
+    if target in ("resolved", "closed"):
+        _resolve_children(s, row, actor, now, policy)
+
+
+def _resolve_children(s: Session, parent: TicketRow, actor: str, now: datetime, policy: TicketPolicy) -> None:
+    """A parent that is done takes its open children with it (same transaction, same ``now``, each with its
+    own ``status_changed``); grandchildren follow through the recursion."""
+    from ticket_core.links import open_children  # links imports this module
+
+    for child in open_children(s, parent):
+        set_status(s, child, "resolved", actor, now, policy, reason="parent_resolved",
+                   parent=parent.reference)
 
 
 def corrected_ticket_ids(s: Session) -> set[int]:

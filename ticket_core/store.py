@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import filing, migrate, values
+from ticket_core import filing, migrate, reports, sla_sync, values
+from ticket_core.canned import CannedResponses
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
     IMPACTS,
@@ -34,13 +35,16 @@ from ticket_core.domain import (
     Ticket,
     TicketNotFound,
     TrainingRow,
+    is_first_response,
     priority_level,
 )
 from ticket_core.engine import make_engine, writer
 from ticket_core.history import add_attachments, add_event, corrected_ticket_ids, set_status
+from ticket_core.outages import OutageMixin
 from ticket_core.people import person_id_for, upsert_person
 from ticket_core.policy import TicketPolicy
-from ticket_core.schema import EventRow, IdentityRow, TicketRow
+from ticket_core.schema import EventRow, IdentityRow, PersonRow, TicketRow
+from ticket_core.sla import SlaState
 
 T = TypeVar("T")
 _RETRIES = 4
@@ -50,13 +54,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class TicketStore:
+class TicketStore(OutageMixin):
     def __init__(self, engine: Engine, policy: TicketPolicy, clock: Callable[[], datetime]) -> None:
         self._engine = engine
         self._reads = sessionmaker(bind=engine, expire_on_commit=False)
         self._writes = sessionmaker(bind=writer(engine), expire_on_commit=False)
         self.policy = policy
         self._clock = clock
+        self.canned = CannedResponses(engine, self._now)
         #: Called (from the writing thread) after every committed write: the live feed's prompt wake-up.
         #: Must be cheap and must not raise; other processes' writes are found by polling events_after.
         self.after_write: Callable[[], None] | None = None
@@ -119,9 +124,10 @@ class TicketStore:
                 found = s.scalar(select(TicketRow).where(TicketRow.idempotency_key == idempotency_key))
                 if found is not None:
                     return to_ticket(found)
-            row = filing.insert(s, prepared, self._now(), self.policy)
+            now = self._now()
+            row = filing.insert(s, prepared, now, self.policy)
             row.idempotency_key = idempotency_key
-            s.flush()
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -165,18 +171,20 @@ class TicketStore:
         needs_human: bool | None = None,
         sort: str = "-created_at",
     ) -> list[Ticket]:
-        """Newest first unless ``sort`` says otherwise (``created_at``, ``resolution_due``, ``-`` for
-        descending; tickets without a due time sort last). ``q`` matches reference, title and description
+        """Newest first unless ``sort`` says otherwise (``created_at``, ``resolution_due``,
+        ``first_response_due``, ``-`` for descending; tickets without a due time sort last). ``q`` matches
+        reference, title, description and the requester's name, e-mail, phone or channel address
         (case-insensitive substring). ``assignee=""`` lists unassigned tickets."""
         descending, field = sort.startswith("-"), sort.removeprefix("-")
-        column = {"created_at": TicketRow.created_at, "resolution_due": TicketRow.resolution_due}.get(field)
+        column = SORT_COLUMNS.get(field)
         if column is None:
-            raise InvalidValue(f"sort must be created_at or resolution_due (- for descending), got {sort!r}")
+            raise InvalidValue(
+                f"sort must be one of {', '.join(SORT_COLUMNS)} (- for descending), got {sort!r}")
         order: list[Any] = (
             [column.desc(), TicketRow.id.desc()] if descending else [column.asc(), TicketRow.id.asc()]
         )
-        if field == "resolution_due":
-            order.insert(0, TicketRow.resolution_due.is_(None))  # tickets without a due time last
+        if field != "created_at":
+            order.insert(0, column.is_(None))  # tickets without a due time last
         stmt = select(TicketRow).order_by(*order)
         with self._reads() as s:
             where = self._where(s, requester, status=status, channel=channel, category=category, q=q,
@@ -236,12 +244,20 @@ class TicketStore:
             where.append(TicketRow.conversation_key == conversation_key)
         if q and q.strip():
             pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # The requester matches through one indexed-id subquery per table, not a join per row: the
+            # people and identity tables are small next to the tickets.
+            people = select(PersonRow.id).where(or_(*(
+                col.ilike(pattern, escape="\\")
+                for col in (PersonRow.display_name, PersonRow.email, PersonRow.phone))))
+            addresses = select(IdentityRow.person_id).where(IdentityRow.address.ilike(pattern, escape="\\"))
             where.append(
                 or_(
                     *(
                         col.ilike(pattern, escape="\\")
                         for col in (TicketRow.reference, TicketRow.title, TicketRow.description)
-                    )
+                    ),
+                    TicketRow.requester_id.in_(people),
+                    TicketRow.requester_id.in_(addresses),
                 )
             )
         if requester is not None:
@@ -254,8 +270,10 @@ class TicketStore:
     # -- changes --------------------------------------------------------------------------------------
     def transition(self, ref: str, status: str, actor: str) -> Ticket:
         def work(s: Session) -> Ticket:
+            now = self._now()
             row = self._lock(s, ref)
-            set_status(s, row, status, actor, self._now(), self.policy)
+            set_status(s, row, status, actor, now, self.policy)
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -309,10 +327,6 @@ class TicketStore:
                     add_event(
                         s, row, "field_changed", {"field": name, "old": old, "new": new_value}, actor, now
                     )
-                    if name == "priority" and row.status != "self_service_resolved":
-                        row.first_response_due, row.resolution_due = self.policy.due_times(
-                            new_value, row.created_at
-                        )
             if assignee is not None:
                 new_assignee = values.optional_text(assignee, "assignee", 200)
                 if new_assignee != row.assignee:
@@ -321,6 +335,7 @@ class TicketStore:
             if status is not None and status != row.status:
                 set_status(s, row, status, actor, now, self.policy)
             row.updated_at = now
+            sla_sync.refresh(s, row, self.policy, now)  # a priority or category moves the targets
             return to_ticket(row)
 
         return self._write(work)
@@ -360,10 +375,53 @@ class TicketStore:
                 add_attachments(s, row, attachments, event, now)
             if direction == "in" and row.status == "pending_user":
                 set_status(s, row, "in_progress" if row.assignee else "open", actor, now, self.policy)
+                sla_sync.refresh(s, row, self.policy, now)  # the requester answered: the clock resumes
             row.updated_at = now
             return to_ticket(row)
 
         return self._write(work)
+
+    def merge(self, duplicate: str, into: str, actor: str) -> Ticket:
+        """Merge ``duplicate`` into ``into``: both logs get a ``merged`` entry naming the other ticket and
+        the duplicate is closed (reason ``merged``), in one transaction. Returns the closed duplicate.
+
+        Closing (not resolving) is deliberate: the requester gets no CSAT question for a ticket nobody
+        solved, and closed is final, so the duplicate cannot drift back into the queue. The requester's
+        later messages on the duplicate reach the surviving ticket through :meth:`merged_into`."""
+        dup_ref, into_ref = _ref(duplicate), _ref(into)
+        if dup_ref == into_ref:
+            raise InvalidValue("a ticket cannot be merged into itself")
+
+        def work(s: Session) -> Ticket:
+            now = self._now()
+            dup, target = self._lock(s, dup_ref), self._lock(s, into_ref)
+            if target.status == "closed":
+                raise InvalidValue(f"{into_ref} is closed: merge into a ticket that is still open")
+            add_event(s, dup, "merged", {"into": into_ref}, actor, now)
+            add_event(s, target, "merged", {"from": dup_ref}, actor, now)
+            set_status(s, dup, "closed", actor, now, self.policy, reason="merged")
+            target.updated_at = now
+            return to_ticket(dup)
+
+        return self._write(work)
+
+    def merged_into(self, ref: str) -> str | None:
+        """The ticket ``ref`` was finally merged into (following chains of merges), or None."""
+        current, seen = _ref(ref), set[str]()
+        with self._reads() as s:
+            while current not in seen:
+                seen.add(current)
+                payloads = s.scalars(
+                    select(EventRow.payload)
+                    .join(TicketRow, TicketRow.id == EventRow.ticket_id)
+                    .where(TicketRow.reference == current, EventRow.kind == "merged")
+                    .order_by(EventRow.id)
+                ).all()
+                into = [p["into"] for p in payloads if "into" in p]
+                if not into:
+                    break
+                current = str(into[-1])
+        return None if current == _ref(ref) else current
 
     def record_event(self, ref: str, kind: str, payload: Mapping[str, Any], actor: str) -> Event:
         """Append to the log (``RECORDABLE_EVENT_KINDS``: the kinds that describe a state change are written
@@ -372,8 +430,13 @@ class TicketStore:
         data = values.json_object(payload, "payload")
 
         def work(s: Session) -> Event:
+            now = self._now()
             row = self._lock(s, ref)
-            return to_event(add_event(s, row, kind, data, actor, self._now()), row.reference)
+            event = add_event(s, row, kind, data, actor, now)
+            if row.first_responded_at is None and is_first_response(kind, data, actor):
+                row.first_responded_at = now
+                sla_sync.refresh(s, row, self.policy, now)
+            return to_event(event, row.reference)
 
         return self._write(work)
 
@@ -439,6 +502,27 @@ class TicketStore:
             rows = s.scalars(select(EventRow).where(EventRow.ticket_id == ticket).order_by(EventRow.id)).all()
             return [to_event(r, _ref(ref)) for r in rows]
 
+    def sla_state(self, ref: str, now: datetime | None = None) -> SlaState:
+        """The ticket's SLA state at ``now`` (default: the store's clock), replayed from its log on the
+        current SLA configuration: what the API and the console show."""
+        at = values.aware(now, "now") if now is not None else self._now()
+        with self._reads() as s:
+            row = s.scalar(select(TicketRow).where(TicketRow.reference == _ref(ref)))
+            if row is None:
+                raise TicketNotFound(_ref(ref))
+            return sla_sync.compute(s, row, self.policy, at)
+
+    def refresh_sla(self, ref: str) -> Ticket:
+        """Recompute and store the ticket's SLA state and due times now (after a calendar edit, or by the
+        SLA scanner so listings show current elapsed times)."""
+
+        def work(s: Session) -> Ticket:
+            row = self._lock(s, ref)
+            sla_sync.refresh(s, row, self.policy, self._now())
+            return to_ticket(row)
+
+        return self._write(work)
+
     def set_csat(self, ref: str, score: int, comment: str | None = None, actor: str = "requester") -> Ticket:
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             raise InvalidValue(f"CSAT score must be an integer from 1 to 5, got {score!r}")
@@ -478,9 +562,16 @@ class TicketStore:
             ).all()
             for row in rows:
                 set_status(s, row, "closed", "system", now, self.policy, reason="auto_close")
+                sla_sync.refresh(s, row, self.policy, now)
             return [r.reference for r in rows]
 
         return self._write(work)
+
+    # -- reports --------------------------------------------------------------------------------------
+    def report_summary(self, first: str | date, last: str | date, tz: str = "UTC") -> dict[str, Any]:
+        """The desk's report over local days ``first``..``last`` in ``tz`` (docs/reports.md), computed by
+        the database with aggregates; ``InvalidValue`` for a bad date, range or zone."""
+        return reports.summary(self._engine, reports.make_period(first, last, tz, self._now()))
 
     # -- learning -------------------------------------------------------------------------------------
     def training_rows(self) -> list[TrainingRow]:
@@ -544,6 +635,13 @@ class TicketStore:
     def _session(self) -> Iterator[Session]:
         with self._writes() as s, s.begin():
             yield s
+
+
+SORT_COLUMNS: dict[str, Any] = {
+    "created_at": TicketRow.created_at,
+    "resolution_due": TicketRow.resolution_due,
+    "first_response_due": TicketRow.first_response_due,
+}
 
 
 def _retryable(exc: IntegrityError | OperationalError) -> bool:

@@ -99,6 +99,7 @@ def _new_ticket(draft: TicketDraft, status: str) -> NewTicket:
         attachments=_attachments(draft.attachments),
         kb_article_id=draft.kb_article_id,
         status=status,
+        service=draft.service,
     )
 
 
@@ -168,10 +169,15 @@ class TicketServiceAdapter:
 
         def run() -> Ticket | None:
             own = self._own(reference, requester)
+            if own is not None and own.status == "closed":
+                # A duplicate an agent merged: the message goes to the surviving ticket when it is the
+                # requester's own too (a merge across requesters must not let one write on another's).
+                survivor = self.store.merged_into(own.reference)
+                own = self._own(survivor, requester) if survivor else None
             if own is None or own.status == "closed":
                 return None  # closed is final: the engine then treats the message as a new report
             return self.store.add_message(
-                reference.upper(),
+                own.reference,
                 "in",
                 text,
                 requester.channel,

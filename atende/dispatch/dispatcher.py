@@ -90,6 +90,12 @@ class RemoteWaiters(Protocol):
         ...
 
 
+#: A channel's own processor (channel ``alert``: monitoring opens tickets, nobody is answered). It runs with
+#: the message's idempotency key, must be safe to run twice for one message (a crash before the inbox row is
+#: marked processed runs it again) and sends nothing.
+ChannelHandler = Callable[[InboundMessage], Awaitable[None]]
+
+
 class Dispatcher:
     def __init__(self, engine: Engine, queue: SqlQueue, outbounds: Mapping[str, Outbound],
                  log_sink: DeliveryLog | None = None, *, retry_delay: float = 0.2) -> None:
@@ -110,6 +116,8 @@ class Dispatcher:
         self.remote: RemoteWaiters | None = None
         self.transient: tuple[type[BaseException], ...] = ()
         self.claim_sends = False  # scaled mode: claim each outbox row before sending it (queue.claim_outbox)
+        #: Per-channel processors that replace the dialog engine for their channel (see ChannelHandler).
+        self.handlers: dict[str, ChannelHandler] = {}
 
     # --- lifecycle ---
     async def start(self) -> None:
@@ -215,6 +223,10 @@ class Dispatcher:
             await asyncio.to_thread(self.queue.set_status, row["id"], "ignored")
             await self._finish(row["idempotency_key"], Outcome([], None))
             return
+        handler = self.handlers.get(message.channel)
+        if handler is not None:
+            await self._handled(row, clean_inbound(message), handler)
+            return
         if self.limiter is not None and await self._slowed_down(row, message):
             return
         message = clean_inbound(message)
@@ -235,6 +247,23 @@ class Dispatcher:
                 await res
         await self._send_pending(message.conversation_key, message)
         await self._finish(row["idempotency_key"], Outcome([], None))  # nothing to say (no outbox row)
+
+    async def _handled(self, row: dict[str, Any], message: InboundMessage, handler: ChannelHandler) -> None:
+        """A channel with its own processor: no engine, no reply, no per-sender limit (a monitoring system
+        sends in bursts, and its alerts must not be dropped as a flood)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        token = current_message_key.set(message.idempotency_key)
+        try:
+            await handler(message)
+        finally:
+            current_message_key.reset(token)
+        await asyncio.to_thread(self.queue.set_status, row["id"], "processed")
+        if self.on_processed is not None:
+            res = self.on_processed(message, loop.time() - started)
+            if res is not None:
+                await res
+        await self._finish(row["idempotency_key"], Outcome([], None))
 
     async def _slowed_down(self, row: dict[str, Any], message: InboundMessage) -> bool:
         """Over the per-sender limit (atende/ratelimit.py): recorded, not processed; one polite reply."""

@@ -167,6 +167,20 @@ class WebChat:
             "cursor": entries[-1].id if entries else 0,
         }
 
+    async def incidents(self) -> list[dict[str, Any]]:
+        """The active major incidents for the banner: reference, service and since, nothing else (anyone
+        who can open the page reads them). A failing lookup shows no banner rather than an error."""
+        source = self.ctx.major_incidents
+        if source is None:
+            return []
+        try:
+            rows = await source()
+        except Exception:
+            log.exception("could not read the active major incidents for the banner")
+            return []
+        return [{"reference": str(r["reference"]), "service": r.get("service"), "since": r.get("since")}
+                for r in rows[:MAX_BANNER_INCIDENTS]]
+
     async def pending(self, session: WebSession, after: int | None) -> dict[str, Any]:
         """Pushes not yet acknowledged. ``after`` acknowledges everything up to it (the page has shown it);
         a read without it changes nothing."""
@@ -273,6 +287,9 @@ CODE_TEXT = {
 
 
 #: Said when the answer takes longer than the request may wait; the replies then arrive as a push.
+#: Incidents the banner names at most (a storm of them is still one banner).
+MAX_BANNER_INCIDENTS = 5
+
 WORKING_ON_IT = {
     "es": "Estamos en ello: la respuesta aparecerá aquí en un momento.",
     "pt": "Estamos nisso: a resposta vai aparecer aqui em um instante.",

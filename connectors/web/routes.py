@@ -139,6 +139,12 @@ def build_router(chat: WebChat, *, secure_cookie: bool) -> APIRouter:
         away by reading: ``after`` acknowledges everything up to that cursor."""
         return await chat.pending(await owner(session, atende_session), after)
 
+    @r.get("/api/chat/incidents", tags=["web chat"])
+    async def incidents() -> JSONResponse:
+        """Active major incidents, for the page's banner: ``{"incidents": [{"reference", "service",
+        "since"}]}``. Public like the page itself, so it carries no title, description or requester."""
+        return JSONResponse({"incidents": await chat.incidents()}, headers={"Cache-Control": "no-cache"})
+
     @r.get("/api/chat/history", tags=["web chat"])
     async def history(session: str | None = Query(None, pattern=SESSION_PATTERN),
                       atende_session: str | None = Cookie(None)) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from atende.adapters.language import LinguaDetector
+from atende.adapters.outages import StoreOutages
 from atende.adapters.standins import DEMO_ARTICLES, KeywordArticle, KeywordClassifier, KeywordKnowledgeBase
 from atende.adapters.stores import SqlConversationStore
 from atende.adapters.tickets import TicketServiceAdapter
@@ -58,6 +59,7 @@ class Desk:
     store: SqlConversationStore
     clock: Clock
     settings: EngineSettings
+    outages: StoreOutages | None = None
 
     async def state(self, key: str = "web:u1") -> dict[str, Any] | None:
         return await self.store.load(key)
@@ -137,7 +139,8 @@ def make_engine(detector: LinguaDetector, shipped: tuple[Catalogs, Playbooks], t
 
     def factory(*, articles: Iterable[KeywordArticle] = DEMO_ARTICLES, classifier: Any = None,
                 kb: Any = None, clock: Clock | None = None, catalogs: Catalogs | None = None,
-                playbooks: Playbooks | None = None, **settings: Any) -> Desk:
+                playbooks: Playbooks | None = None, outages: float | None = None, **settings: Any) -> Desk:
+        """``outages``: offer known outages (the store's active ones) at this similarity threshold."""
         clock = clock or Clock()
         engine_settings = EngineSettings(**settings)
         custom = engine_settings.locales_dir is not None or engine_settings.playbooks_dir is not None
@@ -149,11 +152,13 @@ def make_engine(detector: LinguaDetector, shipped: tuple[Catalogs, Playbooks], t
         opened.append((ticket_store, conversations))
         service = TicketServiceAdapter(ticket_store)
         knowledge = kb or KeywordKnowledgeBase(articles)
+        known = StoreOutages(ticket_store, service, outages) if outages is not None else None
         engine = DialogEngine(classifier or KeywordClassifier(IT_KEYWORDS), knowledge, service, conversations,
                               detector,
                               engine_settings, catalogs=catalogs or (None if custom else shipped[0]),
-                              playbooks=playbooks or (None if custom else shipped[1]), clock=clock)
-        return Desk(engine, ticket_store, service, knowledge, conversations, clock, engine_settings)
+                              playbooks=playbooks or (None if custom else shipped[1]), clock=clock,
+                              outages=known)
+        return Desk(engine, ticket_store, service, knowledge, conversations, clock, engine_settings, known)
 
     yield factory
     for ticket_store, conversations in opened:

@@ -10,17 +10,23 @@
           placeholder: "Describe tu problema", label: "Mensaje", fresh: "Nueva conversación",
           log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú",
           intro: "Para que el centro de soporte sepa quién eres:", name: "Nombre", email: "Correo electrónico",
-          save: "Continuar", skip: "Omitir", code: "Código que enviamos a tu correo", verify: "Verificar" },
+          save: "Continuar", skip: "Omitir", code: "Código que enviamos a tu correo", verify: "Verificar",
+          incident: "Incidencia general con {service} desde {since} ({ref}): ya estamos trabajando en ello.",
+          incidentNoService: "Incidencia general desde {since} ({ref}): ya estamos trabajando en ello." },
     pt: { send: "Enviar", error: "Erro de rede, tente novamente.", subtitle: "Central de suporte de TI",
           placeholder: "Descreva seu problema", label: "Mensagem", fresh: "Nova conversa",
           log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você",
           intro: "Para que a central de suporte saiba quem é você:", name: "Nome", email: "E-mail",
-          save: "Continuar", skip: "Pular", code: "Código que enviamos ao seu e-mail", verify: "Verificar" },
+          save: "Continuar", skip: "Pular", code: "Código que enviamos ao seu e-mail", verify: "Verificar",
+          incident: "Incidente geral com {service} desde {since} ({ref}): já estamos trabalhando nisso.",
+          incidentNoService: "Incidente geral desde {since} ({ref}): já estamos trabalhando nisso." },
     en: { send: "Send", error: "Network error, please try again.", subtitle: "IT service desk",
           placeholder: "Describe your problem", label: "Message", fresh: "New conversation",
           log: "Conversation", agent: "Agent", bot: "Assistant", you: "You",
           intro: "So that the service desk knows who you are:", name: "Name", email: "E-mail",
-          save: "Continue", skip: "Skip", code: "Code we sent to your e-mail", verify: "Verify" },
+          save: "Continue", skip: "Skip", code: "Code we sent to your e-mail", verify: "Verify",
+          incident: "Known problem with {service} since {since} ({ref}): we are already working on it.",
+          incidentNoService: "Known problem since {since} ({ref}): we are already working on it." },
   };
   const params = new URLSearchParams(location.search);
   if (params.get("embed")) document.body.classList.add("embed");
@@ -45,6 +51,37 @@
     $("contact-skip").textContent = ui.skip;
     $("verify-label").textContent = ui.code;
     $("verify-save").textContent = ui.verify;
+    banner(incidents);
+  }
+
+  // While a major incident is active, a banner names its service and reference, in the page's language.
+  // Text nodes only: the service name comes from monitoring labels and is never parsed as HTML.
+  let incidents = [];
+  function since(iso) {
+    const d = new Date(iso), lang = document.documentElement.lang;
+    const time = d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    if (d.toDateString() === new Date().toDateString()) return time;
+    return d.toLocaleDateString(lang, { day: "2-digit", month: "2-digit" }) + " " + time;
+  }
+  function banner(list) {
+    const box = $("incidents");
+    box.textContent = "";
+    for (const i of list) {
+      const p = document.createElement("p");
+      const template = i.service ? ui.incident : ui.incidentNoService;
+      // Replacer functions: a "$&" in a service name is text, not a replacement pattern.
+      p.textContent = template.replace("{service}", () => i.service || "")
+        .replace("{since}", () => since(i.since)).replace("{ref}", () => i.reference);
+      p.dataset.reference = i.reference;
+      box.appendChild(p);
+    }
+    box.hidden = !list.length;
+  }
+  async function watchIncidents() {
+    try {
+      const res = await fetch("/api/chat/incidents", { credentials: "same-origin" });
+      if (res.ok) { incidents = (await res.json()).incidents || []; banner(incidents); }
+    } catch (e) { /* offline: keep what is shown */ }
   }
 
   // Anonymous users may say who they are (kept as unverified); a signed identity makes this unnecessary.
@@ -274,4 +311,6 @@
 
   speak(null);
   restore();
+  watchIncidents();
+  setInterval(watchIncidents, 60000);
 })();
