@@ -4,6 +4,7 @@ the console's catalogue with :func:`atende.console.i18n.register`."""
 from __future__ import annotations
 
 EN = {
+    "ticket.changed": "This ticket changed since the page was loaded.", "ticket.reload": "Show the changes",
     "nav.canned": "Canned responses",
     "desk.queue": "Queue", "queue.search": "Search", "queue.search_hint": "Reference, title, description "
     "or requester", "queue.filter": "Filter", "queue.clear": "Clear", "queue.empty": "No tickets here.",
@@ -56,6 +57,7 @@ EN = {
 }
 
 ES = {
+    "ticket.changed": "Este ticket cambió desde que se cargó la página.", "ticket.reload": "Ver los cambios",
     "nav.canned": "Respuestas predefinidas",
     "desk.queue": "Cola", "queue.search": "Buscar", "queue.search_hint": "Referencia, título, descripción "
     "o solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpiar", "queue.empty": "No hay tickets.",
@@ -111,6 +113,8 @@ ES = {
 }
 
 PT = {
+    "ticket.changed": "Este ticket mudou desde que a página foi carregada.",
+    "ticket.reload": "Ver as mudanças",
     "nav.canned": "Respostas prontas",
     "desk.queue": "Fila", "queue.search": "Pesquisar", "queue.search_hint": "Referência, título, descrição "
     "ou solicitante", "queue.filter": "Filtrar", "queue.clear": "Limpar", "queue.empty": "Nenhum ticket.",

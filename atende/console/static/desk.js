@@ -69,17 +69,25 @@
     }) });
   });
 
-  function refresh(reference) {
+  // A change to the open ticket that is not a message (status, assignment, handoff): say so, with a link
+  // that reloads, rather than reloading under an agent who may be typing a reply.
+  var stale = document.querySelector("[data-stale]");
+  var loadedAfter = lines ? parseInt(lines.getAttribute("data-last") || "0", 10) : 0;
+  var CHANGES = { change: true, handoff: true };
+
+  function refresh(reference, data) {
     refreshers.forEach(function (r) { if (!r.ref || !reference || r.ref === reference) { r.run(); } });
+    if (stale && data && lines && data.reference === lines.getAttribute("data-ref") && CHANGES[data.topic] &&
+        data.id > loadedAfter) { stale.hidden = false; }
   }
 
   if (refreshers.length && window.EventSource) {
     var status = document.querySelector("[data-live-status]");
     var source = new EventSource("/console/events");
     var onEvent = function (e) {
-      var reference = null;
-      try { var data = JSON.parse(e.data || "{}"); reference = data.reference || data.ref || null; } catch (err) { reference = null; }
-      refresh(reference);
+      var data = null;
+      try { data = JSON.parse(e.data || "{}"); } catch (err) { data = null; }
+      refresh(data && data.reference ? data.reference : null, data);
     };
     source.onmessage = onEvent;
     ["ticket", "ticket_event", "handoff", "message"].forEach(function (name) { source.addEventListener(name, onEvent); });

@@ -107,7 +107,7 @@ async def test_agent_works_a_ticket_the_user_filed_in_the_web_chat(
         await user.goto(base + "/")
         ref = await converse(user, 1280)
         row = agent.locator(f'tr[data-ref="{ref}"]')
-        await row.wait_for(timeout=10_000)  # the new ticket arrives in the open queue without a reload
+        await row.wait_for(timeout=15_000)  # the new ticket arrives in the open queue without a reload
         assert await agent.locator('.views [data-count="open"]').text_content() == "1"
         assert "printing" in (await row.text_content() or "")
         await agent.screenshot(path=str(shots / "console-queue.png"), full_page=True)
@@ -121,23 +121,32 @@ async def test_agent_works_a_ticket_the_user_filed_in_the_web_chat(
         # The user's next message shows on the open ticket page without a reload.
         await user.fill("#text", "Sigue igual, ahora parpadea una luz naranja")
         await user.press("#text", "Enter")
-        await agent.locator("#lines li.line--user", has_text="luz naranja").wait_for(timeout=5_000)
+        await agent.locator("#lines li.line--user", has_text="luz naranja").wait_for(timeout=15_000)
 
         await agent.fill("#reply-text", "Hemos cambiado el tóner. ¿Puedes probar ahora?")
         await agent.get_by_role("button", name="Reply", exact=True).click()
         await agent.wait_for_url("**done=reply.sent**")
-        await user.locator("#log > li.msg--agent", has_text="Hemos cambiado el tóner").wait_for(timeout=5_000)
+        reply = user.locator("#log > li.msg--agent", has_text="Hemos cambiado el tóner")
+        await reply.wait_for(timeout=15_000)
 
         await agent.fill("#note-text", "NOTA-INTERNA: llamar a facilities")
         await agent.get_by_role("button", name="Add note").click()
         await agent.locator("#lines li.line--note", has_text="NOTA-INTERNA").wait_for()
+
+        # Someone else changes the ticket: the page says so (and does not reload under the agent's typing).
+        assert await agent.locator("[data-stale]").is_hidden()
+        await asyncio.to_thread(runtime.tickets.update, ref, "bo@desk.example", priority="P2")
+        await agent.locator("[data-stale]").wait_for(timeout=15_000)
+        await agent.locator("[data-stale] a").click()
+        await agent.wait_for_url(f"{base}/console/tickets/{ref}")
+        assert await agent.locator("[data-stale]").is_hidden()
 
         await agent.select_option("#e-status", "resolved")
         await agent.get_by_role("button", name="Save changes").click()
         await agent.wait_for_url("**done=edit.saved**")
         # The CSAT question reaches the user after the note was written: had the note been pushed, it
         # would be on the page by now (pushes to one conversation are delivered in order).
-        await user.locator('button[data-option="csat:1"]').wait_for(timeout=5_000)
+        await user.locator('button[data-option="csat:1"]').wait_for(timeout=15_000)
         assert "NOTA-INTERNA" not in await user.content()
         await agent.screenshot(path=str(shots / "console-ticket.png"), full_page=True)
         await browser.close()

@@ -45,21 +45,21 @@ async def test_handoff_end_to_end(desk: tuple[str, Runtime], tmp_path: Path) -> 
         await user.fill("#text", "Quiero hablar con una persona, por favor")
         await user.press("#text", "Enter")
         item = agent.locator(f'li.handoff[data-ref="{ref}"][data-status="waiting"]')
-        await item.wait_for(timeout=10_000)
+        await item.wait_for(timeout=15_000)
         await agent.screenshot(path=str(shots / "console-handoffs.png"), full_page=True)
 
         # 3. The agent takes it and chats live.
         await item.get_by_role("button", name="Take").click()
         await agent.wait_for_url(f"**/console/tickets/{ref}?done=handoffs.taken")
-        await user.locator("#log > li", has_text="Ana Agent").first.wait_for(timeout=5_000)
+        await user.locator("#log > li", has_text="Ana Agent").first.wait_for(timeout=15_000)
         bot_lines = await user.locator(BOT_ONLY).count()
         await agent.fill("#reply-text", "Hola, soy Ana. ¿Qué mensaje de error ves?")
         await agent.get_by_role("button", name="Reply", exact=True).click()
         await user.locator("#log > li.msg--agent", has_text="¿Qué mensaje de error ves?").wait_for(
-            timeout=5_000)
+            timeout=15_000)
         await user.fill("#text", "Pone papel atascado en la bandeja 2")
         await user.press("#text", "Enter")
-        await agent.locator("#lines li.line--user", has_text="bandeja 2").wait_for(timeout=5_000)
+        await agent.locator("#lines li.line--user", has_text="bandeja 2").wait_for(timeout=15_000)
 
         # 4. The bot said nothing meanwhile.
         await asyncio.sleep(1.0)
@@ -69,11 +69,11 @@ async def test_handoff_end_to_end(desk: tuple[str, Runtime], tmp_path: Path) -> 
         shown = await user.locator("#log > li").count()
         await agent.get_by_role("button", name="Hand back to the bot").click()
         await agent.wait_for_url(f"**/console/tickets/{ref}?done=handoffs.released")
-        await user.locator("#log > li").nth(shown).wait_for(timeout=5_000)
+        await user.locator("#log > li").nth(shown).wait_for(timeout=15_000)
         after_release = await user.locator(BOT_ONLY).count()
         await user.fill("#text", "gracias")
         await user.press("#text", "Enter")
-        await user.locator(BOT_ONLY).nth(after_release).wait_for(timeout=5_000)
+        await user.locator(BOT_ONLY).nth(after_release).wait_for(timeout=15_000)
         await browser.close()
 
     kinds = [(e.kind, e.actor) for e in runtime.tickets.events(ref)]
