@@ -16,7 +16,8 @@ from html import escape
 from itertools import count
 
 #: Colour-blind-safe categorical palette (Okabe-Ito), in series order.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+           "#999999", "#8C564B", "#7F3C8D", "#11A579")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
 _ids = count(1)
@@ -113,8 +114,20 @@ class _Plot:
     def svg(self, kind: str, body: list[str], legend: list[str]) -> str:
         uid = next(_ids)
         title_id, desc_id = f"chart-{uid}-title", f"chart-{uid}-desc"
+        keys, x, row = [], float(self.x0), 0
+        for n, name in enumerate(legend):  # the legend wraps onto more rows; the picture grows to fit
+            width = 24 + 7 * len(name)
+            if x + width > WIDTH - RIGHT and x > self.x0:
+                x, row = float(self.x0), row + 1
+            y = HEIGHT - 14 + 14 * row
+            keys.append(
+                f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>'
+                f'<text x="{x + 14:.1f}" y="{y + 9}" font-size="11">{escape(name)}</text>'
+            )
+            x += width
         out = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT + 14 * row}" '
             f'role="img" aria-labelledby="{title_id} {desc_id}">',
             f'<title id="{title_id}">{escape(self.axes.title)}</title>',
             f'<desc id="{desc_id}">{escape(self.axes.desc)}</desc>',
@@ -144,14 +157,7 @@ class _Plot:
             f'<text x="14" y="{TOP + self.h / 2:.1f}" text-anchor="middle" font-size="12" class="axis-label" '
             f'transform="rotate(-90 14 {TOP + self.h / 2:.1f})">{escape(self.axes.y_label)}</text>'
         )
-        x = float(self.x0)
-        for n, name in enumerate(legend):
-            colour = PALETTE[n % len(PALETTE)]
-            out.append(
-                f'<rect x="{x:.1f}" y="{HEIGHT - 14}" width="10" height="10" fill="{colour}"/>'
-                f'<text x="{x + 14:.1f}" y="{HEIGHT - 5}" font-size="11">{escape(name)}</text>'
-            )
-            x += 24 + 7 * len(name)
+        out.extend(keys)
         out.append("</svg>")
         return "".join(out)
 
