@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from atende.console.auth import token_principal
+from atende.sla import sla_json
 from ticket_core import InvalidValue
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"ticket {ref} not found")
         events = await asyncio.to_thread(store.events, ref)
         data = ticket_json(ticket)
+        data["sla"] = await asyncio.to_thread(sla_json, store, ticket.reference)  # live, not as last stored
         data["events"] = to_json(events)
         first = next((e for e in events if e.kind == "agent_reply"), None)
         data["first_response_at"] = to_json(first.at) if first is not None else None
@@ -190,5 +192,8 @@ def list_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, 
 
 
 def ticket_json(ticket: Any) -> dict[str, Any]:
+    """The ticket as JSON. ``sla`` is the SLA state stored at the ticket's last change or SLA scan (the
+    single-ticket GET replaces it with the live state, see :func:`atende.sla.sla_json`);
+    ``first_responded_at`` is when an agent first replied publicly."""
     data: dict[str, Any] = to_json(ticket)
     return data

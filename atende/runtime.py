@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,14 @@ from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
 from atende.settings import Settings
+from atende.sla.notifier import DeskNotifier
+from atende.sla.scanner import SlaScanner
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
 from ticket_core import TicketError, TicketPolicy, TicketStore
 from ticket_core.accounts import AccountStore
+from ticket_core.sla import SlaConfig
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,13 @@ def build_policy(settings: Settings) -> TicketPolicy:
         data["matrix"] = json.loads(settings.priority_matrix)
     if settings.sla_targets:
         data["sla"] = json.loads(settings.sla_targets)
-    return TicketPolicy.from_mapping(data)
+    policy = TicketPolicy.from_mapping(data)
+    config = SlaConfig.load(settings.sla_file)
+    if settings.sla_targets:  # the JSON override moves durations; the file keeps each target's clock
+        config = config.with_durations(
+            {p: (t.first_response, t.resolution) for p, t in policy.sla.items() if p in data["sla"]}
+        )
+    return replace(policy, sla_config=config)
 
 
 @dataclass
@@ -111,6 +120,7 @@ class Runtime:
     detector: Any = None  # the language detector (a worker loads its models before taking shards)
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
+    sla_scanner: SlaScanner | None = None  # SLA warnings, breaches and escalations (atende.sla)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -126,6 +136,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(load_delay)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -141,6 +152,7 @@ class Runtime:
         if load_models:
             self._tasks.append(asyncio.create_task(self._load_models(0.0)))
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
@@ -178,6 +190,22 @@ class Runtime:
                 await asyncio.to_thread(self.accounts.prune_sessions)  # expired console sessions
             except Exception:
                 log.exception("auto-close failed")
+            await asyncio.sleep(period)
+
+    async def _sla_loop(self) -> None:
+        """SLA warnings, breaches and escalations every ``sla_scan_seconds``; once cluster-wide in the scaled
+        mode (the ledger's unique claims keep every notification single even across a lease handover)."""
+        period = self.settings.sla_scan_seconds
+        while self.sla_scanner is not None:
+            try:
+                if self.lease is not None and not await self.lease.acquire("sla-scan", period * 1.5):
+                    await asyncio.sleep(period)
+                    continue
+                sent = await self.sla_scanner.scan_once()
+                if sent:
+                    log.info("SLA scan: %d notifications recorded", len(sent))
+            except Exception:
+                log.exception("SLA scan failed")
             await asyncio.sleep(period)
 
     async def stop(self) -> None:
@@ -286,6 +314,10 @@ def build_runtime(
         from atende.dispatch.lease import RedisLease
 
         runtime.lease = RedisLease(redis)
+    runtime.sla_scanner = SlaScanner(
+        tickets, DeskNotifier(dispatcher.outbounds),
+        retry_after=timedelta(seconds=max(180.0, 3 * settings.sla_scan_seconds)),
+    )
     outbounds: dict[str, Outbound] = {}
 
     async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:

@@ -98,7 +98,16 @@ class Settings(BaseSettings):
     auto_close_days: float = Field(3.0, ge=0, description="resolved tickets close automatically after this")
     priority_matrix: str | None = Field(None, description="JSON impact x urgency -> P1..P5 override")
     sla_targets: str | None = Field(
-        None, description="JSON P1..P5 -> {first_response_minutes, resolution_minutes} override"
+        None, description="JSON P1..P5 -> {first_response, resolution} durations override (the SLA file's "
+        "business/24x7 mode is kept)"
+    )
+    sla_file: Path | None = Field(
+        None, description="SLA data file (YAML): calendars, holidays, targets per priority, pausing statuses,"
+        " warnings, teams and escalations (default: ticket_core/sla/default.yaml; see docs/sla.md)"
+    )
+    sla_scan_seconds: float = Field(
+        60.0, gt=0, description="how often the SLA scanner looks for warnings, breaches and escalations "
+        "(once cluster-wide in scaled mode)"
     )
     use_keyword_standins: bool = Field(
         False,

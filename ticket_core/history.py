@@ -77,9 +77,7 @@ def set_status(
     elif target == "closed":
         row.closed_at = now
     elif (current, target) in lifecycle.REOPENS:
-        row.resolved_at = None
-        if row.resolution_due is None:  # a self-service report turns into real work: its SLA starts now
-            row.first_response_due, row.resolution_due = policy.due_times(row.priority, now)
+        row.resolved_at = None  # the SLA clock resumes (or, for a self-service report, starts): sla_sync
     row.updated_at = now
     payload: dict[str, Any] = {"from": current, "to": target}
     if reason:

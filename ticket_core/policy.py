@@ -7,14 +7,16 @@ ticket is filed.
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ticket_core.domain import IMPACTS, PRIORITIES, URGENCIES, InvalidValue
+from ticket_core.durations import parse_duration
+from ticket_core.sla.config import SlaConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,27 +39,6 @@ DEFAULT_SLA: Mapping[str, SlaTarget] = {
     "P5": SlaTarget(timedelta(days=2), timedelta(days=10)),
 }
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$")
-_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-
-
-def parse_duration(value: Any, *, what: str, default_unit: str = "m") -> timedelta:
-    """``15`` (minutes by default), ``"15m"``, ``"4h"``, ``"2d"``, ``"1w"`` or a ``timedelta``."""
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, bool):
-        raise InvalidValue(f"{what}: expected a duration, got {value!r}")
-    elif isinstance(value, int | float):
-        seconds = float(value) * _UNITS[default_unit]
-    elif isinstance(value, str) and (m := _DURATION.match(value)):
-        seconds = float(m.group(1)) * _UNITS[m.group(2) or default_unit]
-    else:
-        raise InvalidValue(f"{what}: expected a duration like 15m, 4h or 2d, got {value!r}")
-    if seconds <= 0:
-        raise InvalidValue(f"{what}: must be positive, got {value!r}")
-    return timedelta(seconds=seconds)
-
-
 @dataclass(frozen=True, slots=True)
 class TicketPolicy:
     """``matrix[impact][urgency] -> priority``; ``sla[priority]``; reopen window and auto-close delay.
@@ -71,6 +52,9 @@ class TicketPolicy:
     sla: Mapping[str, SlaTarget] = field(default_factory=lambda: DEFAULT_SLA)
     reopen_window: timedelta = timedelta(days=7)
     auto_close_after: timedelta = timedelta(days=3)
+    #: Calendars, business-time targets, pausing statuses, warnings and escalations (the SLA data file).
+    #: None keeps the historical meaning: ``sla`` targets on the 24x7 clock.
+    sla_config: SlaConfig | None = None
 
     def __post_init__(self) -> None:
         for impact in IMPACTS:
@@ -96,10 +80,24 @@ class TicketPolicy:
             raise InvalidValue(f"urgency must be one of {', '.join(URGENCIES)}, got {urgency!r}")
         return self.matrix[impact][urgency]
 
+    @property
+    def sla_setup(self) -> SlaConfig:
+        """The SLA configuration the clock runs on: ``sla_config``, or ``sla`` on the 24x7 clock."""
+        if self.sla_config is not None:
+            return self.sla_config
+        return _always_open(tuple((p, t.first_response, t.resolution) for p, t in self.sla.items()))
+
     def due_times(self, priority: str, start: datetime) -> tuple[datetime, datetime]:
-        """(first response due, resolution due) for a ticket of ``priority`` opened at ``start``."""
-        target = self.sla[priority]
-        return start + target.first_response, start + target.resolution
+        """(first response due, resolution due) of a ticket of ``priority`` opened at ``start`` and never
+        paused, on the SLA configuration's default calendar (24x7 without one)."""
+        setup = self.sla_setup
+        targets, calendar = setup.targets[priority], setup.calendar_for(None)
+        first, resolution = targets.first_response, targets.resolution
+        return (
+            calendar.add(start, first.duration) if first.mode == "business" else start + first.duration,
+            calendar.add(start, resolution.duration) if resolution.mode == "business"
+            else start + resolution.duration,
+        )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> TicketPolicy:
@@ -154,6 +152,11 @@ class TicketPolicy:
         except json.JSONDecodeError as exc:
             raise InvalidValue(f"ticket policy: invalid JSON ({exc})") from exc
         return cls.from_mapping(_mapping(data, "ticket policy"))
+
+
+@functools.lru_cache(maxsize=32)
+def _always_open(durations: tuple[tuple[str, timedelta, timedelta], ...]) -> SlaConfig:
+    return SlaConfig.always_open({p: (f, r) for p, f, r in durations})
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticket_core import filing, migrate, reports, values
+from ticket_core import filing, migrate, reports, sla_sync, values
 from ticket_core.convert import to_event, to_person, to_ticket
 from ticket_core.domain import (
     IMPACTS,
@@ -42,6 +42,7 @@ from ticket_core.history import add_attachments, add_event, corrected_ticket_ids
 from ticket_core.people import person_id_for, upsert_person
 from ticket_core.policy import TicketPolicy
 from ticket_core.schema import EventRow, IdentityRow, TicketRow
+from ticket_core.sla import SlaState
 
 T = TypeVar("T")
 _RETRIES = 4
@@ -117,9 +118,10 @@ class TicketStore:
                 found = s.scalar(select(TicketRow).where(TicketRow.idempotency_key == idempotency_key))
                 if found is not None:
                     return to_ticket(found)
-            row = filing.insert(s, prepared, self._now(), self.policy)
+            now = self._now()
+            row = filing.insert(s, prepared, now, self.policy)
             row.idempotency_key = idempotency_key
-            s.flush()
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -252,8 +254,10 @@ class TicketStore:
     # -- changes --------------------------------------------------------------------------------------
     def transition(self, ref: str, status: str, actor: str) -> Ticket:
         def work(s: Session) -> Ticket:
+            now = self._now()
             row = self._lock(s, ref)
-            set_status(s, row, status, actor, self._now(), self.policy)
+            set_status(s, row, status, actor, now, self.policy)
+            sla_sync.refresh(s, row, self.policy, now)
             return to_ticket(row)
 
         return self._write(work)
@@ -307,10 +311,6 @@ class TicketStore:
                     add_event(
                         s, row, "field_changed", {"field": name, "old": old, "new": new_value}, actor, now
                     )
-                    if name == "priority" and row.status != "self_service_resolved":
-                        row.first_response_due, row.resolution_due = self.policy.due_times(
-                            new_value, row.created_at
-                        )
             if assignee is not None:
                 new_assignee = values.optional_text(assignee, "assignee", 200)
                 if new_assignee != row.assignee:
@@ -319,6 +319,7 @@ class TicketStore:
             if status is not None and status != row.status:
                 set_status(s, row, status, actor, now, self.policy)
             row.updated_at = now
+            sla_sync.refresh(s, row, self.policy, now)  # a priority or category moves the targets
             return to_ticket(row)
 
         return self._write(work)
@@ -358,6 +359,7 @@ class TicketStore:
                 add_attachments(s, row, attachments, event, now)
             if direction == "in" and row.status == "pending_user":
                 set_status(s, row, "in_progress" if row.assignee else "open", actor, now, self.policy)
+                sla_sync.refresh(s, row, self.policy, now)  # the requester answered: the clock resumes
             row.updated_at = now
             return to_ticket(row)
 
@@ -372,9 +374,11 @@ class TicketStore:
         def work(s: Session) -> Event:
             now = self._now()
             row = self._lock(s, ref)
+            event = add_event(s, row, kind, data, actor, now)
             if row.first_responded_at is None and is_first_response(kind, data, actor):
                 row.first_responded_at = now
-            return to_event(add_event(s, row, kind, data, actor, now), row.reference)
+                sla_sync.refresh(s, row, self.policy, now)
+            return to_event(event, row.reference)
 
         return self._write(work)
 
@@ -385,6 +389,27 @@ class TicketStore:
                 raise TicketNotFound(_ref(ref))
             rows = s.scalars(select(EventRow).where(EventRow.ticket_id == ticket).order_by(EventRow.id)).all()
             return [to_event(r, _ref(ref)) for r in rows]
+
+    def sla_state(self, ref: str, now: datetime | None = None) -> SlaState:
+        """The ticket's SLA state at ``now`` (default: the store's clock), replayed from its log on the
+        current SLA configuration: what the API and the console show."""
+        at = values.aware(now, "now") if now is not None else self._now()
+        with self._reads() as s:
+            row = s.scalar(select(TicketRow).where(TicketRow.reference == _ref(ref)))
+            if row is None:
+                raise TicketNotFound(_ref(ref))
+            return sla_sync.compute(s, row, self.policy, at)
+
+    def refresh_sla(self, ref: str) -> Ticket:
+        """Recompute and store the ticket's SLA state and due times now (after a calendar edit, or by the
+        SLA scanner so listings show current elapsed times)."""
+
+        def work(s: Session) -> Ticket:
+            row = self._lock(s, ref)
+            sla_sync.refresh(s, row, self.policy, self._now())
+            return to_ticket(row)
+
+        return self._write(work)
 
     def set_csat(self, ref: str, score: int, comment: str | None = None, actor: str = "requester") -> Ticket:
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
@@ -425,6 +450,7 @@ class TicketStore:
             ).all()
             for row in rows:
                 set_status(s, row, "closed", "system", now, self.policy, reason="auto_close")
+                sla_sync.refresh(s, row, self.policy, now)
             return [r.reference for r in rows]
 
         return self._write(work)
@@ -468,6 +494,10 @@ class TicketStore:
         ]
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The store's clock (the wall clock, or the one a test handed to :meth:`open`)."""
+        return self._now()
+
     def _now(self) -> datetime:
         return values.aware(self._clock(), "clock()").astimezone(UTC)
 
