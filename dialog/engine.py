@@ -363,3 +363,27 @@ class DialogEngine:
         if st.stage == START and st.csat is None and st.draft is None and not st.active_ticket:
             st.stage = DESCRIBE
         self._reprompt(turn)
+
+    # -- administration ------------------------------------------------------------------------------
+
+    def reload_definitions(self) -> tuple[int, int]:
+        """Read the taxonomy file and the playbooks again (an admin edited them) and use them from the next
+        message on; returns (categories, playbooks). Everything is loaded and checked before anything is
+        swapped: a broken file raises (TaxonomyError, PlaybookError, OSError) and the old ones stay.
+        A conversation whose draft names a category the new taxonomy lacks is asked again, as after any
+        edit of the file between two messages."""
+        playbooks = Playbooks.load(self.settings.playbooks_dir, self.catalogs.languages)
+        taxonomy = Taxonomy.load(self.settings.taxonomy_file, self.catalogs.languages)
+        missing = playbooks.missing({c.id: c.playbook for c in taxonomy.categories})
+        if missing:
+            raise PlaybookError(f"{taxonomy.source}: " + "; ".join(missing))
+        settings = self.settings
+        if settings.fallback_category not in taxonomy:
+            settings = replace(settings, fallback_category=taxonomy.ids[-1])
+        deps = replace(self._deps, playbooks=playbooks, taxonomy=taxonomy, settings=settings)
+        intake = IntakeFlow(deps)
+        care = Aftercare(deps, intake)
+        # One synchronous swap (no await in between): a turn already running keeps the objects it holds.
+        self.playbooks, self.taxonomy, self.settings = playbooks, taxonomy, settings
+        self._deps, self._intake, self._care = deps, intake, care
+        return len(taxonomy.categories), len(playbooks.categories)

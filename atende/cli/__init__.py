@@ -1,4 +1,5 @@
-"""The `atende` command: serve, chat, prepare, token; train/eval (classifier) and kb (knowledge base)."""
+"""The `atende` command: serve, chat, prepare, token; train/eval (classifier), kb (knowledge base), people,
+agents and tokens (console accounts and API tokens)."""
 
 from __future__ import annotations
 
@@ -180,7 +181,7 @@ def prepare() -> None:
     typer.echo(f"ready in {time.perf_counter() - start:.1f}s")
 
 
-for _module in ("atende.cli.classifier", "atende.cli.kb", "atende.cli.people"):
+for _module in ("atende.cli.classifier", "atende.cli.kb", "atende.cli.people", "atende.cli.accounts"):
     try:
         importlib.import_module(_module).register(app)
     except ImportError as _exc:  # pragma: no cover - only while a part is being built

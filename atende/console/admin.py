@@ -6,6 +6,7 @@ Every route depends on ``require_admin`` (GET) or ``require_admin_csrf`` (POST):
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -19,6 +20,9 @@ from ticket_core.accounts import AccountExists
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("atende.console.audit")
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -57,6 +61,7 @@ def router(runtime: Runtime) -> APIRouter:
             return await page(request, principal, 409, error=t(principal, "agents.exists"))
         except InvalidValue as exc:
             return await page(request, principal, 400, error=t(principal, "agents.invalid", reason=str(exc)))
+        audit.info("agent %s added by %s", email.lower(), principal.email)
         return await page(request, principal, notice=t(principal, "agents.added", email=email.lower()))
 
     async def target(agent_id: int) -> Any:
@@ -72,6 +77,7 @@ def router(runtime: Runtime) -> APIRouter:
         if agent.id == principal.id:
             return await page(request, principal, 400, error=t(principal, "agents.not_self"))
         await asyncio.to_thread(accounts.set_disabled, agent.email, True)
+        audit.info("agent %s disabled by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
 
     @r.post("/agents/{agent_id}/enable")
@@ -79,6 +85,7 @@ def router(runtime: Runtime) -> APIRouter:
                      principal: Principal = Depends(require_admin_csrf)) -> Response:
         agent = await target(agent_id)
         await asyncio.to_thread(accounts.set_disabled, agent.email, False)
+        audit.info("agent %s enabled by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
 
     @r.post("/agents/{agent_id}/reset-password")
@@ -92,6 +99,26 @@ def router(runtime: Runtime) -> APIRouter:
                                                                 n=auth.MIN_PASSWORD))
         hashed = await asyncio.to_thread(auth.hash_password, password[:1024])
         await asyncio.to_thread(accounts.set_password, agent.email, hashed)
+        audit.info("password of %s reset by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
+
+    @r.post("/admin/reload")
+    async def reload(request: Request, principal: Principal = Depends(require_admin_csrf)) -> Response:
+        """Reload the taxonomy and playbook files into the engine of this process. In the scaled mode the
+        engines run in the `atende worker` processes, which load the files when they start."""
+        if runtime.redis is not None:
+            reason = "scaled mode: restart the `atende worker` processes to load the files"
+            error = t(principal, "agents.reload_failed", reason=reason)
+            return await page(request, principal, 409, error=error)
+        try:
+            categories, playbooks = await asyncio.to_thread(runtime.engine.reload_definitions)
+        except Exception as exc:  # a broken file of any kind: say so; the engine keeps the previous ones
+            log.warning("reload of taxonomy/playbooks by %s failed: %s", principal.email, exc)
+            error = t(principal, "agents.reload_failed", reason=str(exc))
+            return await page(request, principal, 400, error=error)
+        log.info("taxonomy and playbooks reloaded by %s: %d categories, %d playbooks", principal.email,
+                 categories, playbooks)
+        return await page(request, principal, notice=t(principal, "agents.reloaded", categories=categories,
+                                                        playbooks=playbooks))
 
     return r

@@ -90,3 +90,20 @@ async def console(console_app: FastAPI) -> AsyncIterator[ConsoleBrowser]:
     browser = console_browser(console_app)
     async with browser.client:
         yield browser
+
+
+@pytest.fixture()
+async def login(console_app: FastAPI, console_runtime: Runtime) -> AsyncIterator[Any]:
+    """``await login(email, role="agent")``: a new agent, logged in in a browser of its own."""
+    opened: list[ConsoleBrowser] = []
+
+    async def make(email: str, role: str = "agent", language: str = "en") -> ConsoleBrowser:
+        add_agent(console_runtime, email, role, language=language)
+        browser = console_browser(console_app)
+        opened.append(browser)
+        assert (await browser.login(email)).status_code == 303
+        return browser
+
+    yield make
+    for browser in opened:
+        await browser.client.aclose()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from atende.app import create_app
 from atende.console.auth import COOKIE
-from atende.runtime import Runtime
+from atende.runtime import Runtime, build_runtime
 from tests.atende.console.conftest import PASSWORD, ConsoleBrowser, add_agent, console_browser
 
 
@@ -114,7 +116,15 @@ async def test_the_login_form_itself_needs_its_token(console: ConsoleBrowser,
 async def test_an_agent_cannot_open_admin_pages(console: ConsoleBrowser, console_runtime: Runtime) -> None:
     add_agent(console_runtime, "ana@example.com")
     await console.login("ana@example.com")
-    assert (await console.get("/console/agents")).status_code == 403
+    page = await console.get("/console/agents")
+    assert page.status_code == 403 and "You may not open this page." in page.text
+    assert 'href="/console/tokens"' in page.text  # the console's own page, nav and all
+    api = await console.client.get("/console/agents", headers={"accept": "application/json"})
+    assert api.status_code == 403 and api.json() == {"detail": "admins only"}
+    missing = await console.get("/console/no-such-page")
+    assert missing.status_code == 404 and "There is no such page." in missing.text
+    outside = await console.client.get("/api/tickets/INC-1", headers={"accept": "text/html"})
+    assert outside.status_code == 401 and outside.json() == {"detail": "missing bearer token"}
     r = await console.post("/console/agents", {"email": "eve@example.com", "name": "Eve", "role": "admin",
                                                "language": "en", "password": "x" * 20})
     assert r.status_code == 403
@@ -154,3 +164,37 @@ async def test_static_assets_are_served_and_nothing_else(console: ConsoleBrowser
         assert r.status_code == 200 and r.headers["content-type"].startswith(kind)
     for bad in ("VENDORED.md", "..%2Fauth.py", "nothing.js"):
         assert (await console.client.get(f"/console/static/{bad}")).status_code == 404
+
+
+async def test_login_attempts_are_limited_per_client_ip(settings_factory: Any) -> None:
+    settings = settings_factory(console_failure_delay=0, console_login_rate_ip="3/minute")
+    runtime = build_runtime(settings, env={})
+    try:
+        app = create_app(runtime)
+        async with app.router.lifespan_context(app):
+            add_agent(runtime, "ana@example.com")
+            browser = console_browser(app)
+            async with browser.client:
+                # Different e-mails each time: the per-account lockout never starts; the IP limit does.
+                for i in range(3):
+                    assert (await browser.login(f"guess{i}@example.com", "x")).status_code == 401
+                refused = await browser.login("ana@example.com")
+                assert refused.status_code == 429 and "Too many login attempts" in refused.text
+                assert (await browser.get("/console/")).status_code == 303
+    finally:
+        runtime.close()
+
+
+async def test_htmx_requests_carry_the_token_in_a_header(console: ConsoleBrowser,
+                                                         console_runtime: Runtime) -> None:
+    add_agent(console_runtime, "ana@example.com")
+    await console.login("ana@example.com")
+    headers = {"hx-request": "true", "x-csrf-token": console.csrf}
+    r = await console.client.post("/console/tokens", data={"name": "hx"}, headers=headers)
+    assert r.status_code == 200
+    r = await console.client.post("/console/tokens", data={"name": "hx2"},
+                                  headers={"hx-request": "true", "x-csrf-token": "forged"})
+    assert r.status_code == 403
+    assert [t.name for t in console_runtime.accounts.list_tokens(everyone=True)] == ["hx"]
+    js = await console.client.get("/console/static/console.js")
+    assert "X-CSRF-Token" in js.text and 'meta[name="csrf-token"]' in js.text
