@@ -33,20 +33,25 @@ class Axes:
     y_label: str
 
 
-def bar(axes: Axes, labels: Sequence[str], values: Sequence[float], *, percent: bool = False) -> str:
-    """One bar per label."""
-    return stacked_bar(axes, labels, {"": values}, percent=percent, legend=False)
+def bar(
+    axes: Axes, labels: Sequence[str], values: Sequence[float | None], *, percent: bool = False,
+    missing: str = "n/a",
+) -> str:
+    """One bar per label; a ``None`` value (a rate without a denominator) is marked ``missing``, not 0."""
+    return stacked_bar(axes, labels, {"": values}, percent=percent, legend=False, missing=missing)
 
 
 def stacked_bar(
     axes: Axes,
     labels: Sequence[str],
-    series: Mapping[str, Sequence[float]],
+    series: Mapping[str, Sequence[float | None]],
     *,
     percent: bool = False,
     legend: bool = True,
+    missing: str = "n/a",
 ) -> str:
-    """One bar per label, the series stacked in it (in the mapping's order)."""
+    """One bar per label, the series stacked in it (in the mapping's order). A label whose every value is
+    ``None`` has no data at all: it gets the ``missing`` mark instead of an empty slot that reads as 0."""
     totals = [sum(float(s[i] or 0) for s in series.values()) for i in range(len(labels))]
     top = 1.0 if percent else _nice(max(totals, default=0.0))
     plot = _Plot(axes, labels, top, percent)
@@ -55,6 +60,12 @@ def stacked_bar(
     parts: list[str] = []
     for i in range(len(labels)):
         base = 0.0
+        if series and all(s[i] is None for s in series.values()):
+            parts.append(
+                f'<text x="{plot.x0 + (i + 0.5) * slot:.1f}" y="{plot.y0 - 6}" text-anchor="middle" '
+                f'font-size="11" class="chart-missing">{escape(missing)}</text>'
+            )
+            continue
         for n, (name, values) in enumerate(series.items()):
             v = float(values[i] or 0)
             if v <= 0:
