@@ -99,10 +99,16 @@ class SlaLedger:
     def due(self, now: datetime | None = None, batch: int = 500) -> list[Due]:
         """Levels reached by open tickets' running or paused targets that have no ledger row yet (only the
         highest per target: :meth:`claim` records the lower ones as skipped)."""
+        return self.survey(now, batch)[0]
+
+    def survey(self, now: datetime | None = None, batch: int = 500) -> tuple[list[Due], list[str]]:
+        """:meth:`due`, and the open tickets whose stored ``sla`` no longer says what a replay says (a
+        breach, a due time, paused or not): the scanner refreshes those so listings and reports keep up."""
         store = self.store
         at = now or store._now()
         config = store.policy.sla_setup
         out: list[Due] = []
+        stale: list[str] = []
         last_id = 0
         while True:
             with store._reads() as s:
@@ -113,7 +119,7 @@ class SlaLedger:
                     .limit(batch)
                 ).all()
                 if not rows:
-                    return out
+                    return out, stale
                 last_id = rows[-1].id
                 ids = [r.id for r in rows]
                 events: dict[int, list[EventRow]] = {i: [] for i in ids}
@@ -135,6 +141,8 @@ class SlaLedger:
                         level = reached_level(state, name, config.levels)
                         if level is not None and level > have.get((row.id, name), 0):
                             out.append(Due(row.reference, name, level))
+                    if row.sla is None or _summary(row.sla) != _summary(state.to_json()):
+                        stale.append(row.reference)
 
     # -- claiming -----------------------------------------------------------------------------------------
     def claim(self, due: Due, worker: str) -> Claim | None:
@@ -270,6 +278,31 @@ class SlaLedger:
 
         return store._write(work)
 
+    # -- after a calendar edit -----------------------------------------------------------------------------
+    def recompute(self, *, open_only: bool = False, batch: int = 200) -> int:
+        """Replay every ticket's log on the current configuration and store the result (``tickets.sla`` and
+        the due times): what a calendar or target edit needs. Returns how many tickets were refreshed."""
+        store = self.store
+        done, last_id = 0, 0
+        while True:
+            with store._reads() as s:
+                stmt = select(TicketRow.id).where(TicketRow.id > last_id).order_by(TicketRow.id).limit(batch)
+                if open_only:
+                    stmt = stmt.where(TicketRow.status.in_(sorted(OPEN_STATUSES)))
+                ids = list(s.scalars(stmt))
+            if not ids:
+                return done
+
+            def work(s: Session, ids: list[int] = ids) -> int:
+                now = store._now()
+                rows = s.scalars(select(TicketRow).where(TicketRow.id.in_(ids)).with_for_update()).all()
+                for row in rows:
+                    sla_sync.refresh(s, row, store.policy, now)
+                return len(rows)
+
+            done += store._write(work)
+            last_id = ids[-1]
+
     # -- reading ------------------------------------------------------------------------------------------
     def list(self, *, reference: str | None = None, state: str | None = None, limit: int = 100,
              offset: int = 0) -> list[SlaNotification]:
@@ -297,6 +330,17 @@ def reached_level(state: SlaState, name: TargetName, levels: Sequence[int]) -> i
         return None
     reached = [lvl for lvl in levels if (target.breached if lvl >= BREACH_LEVEL else target.percent >= lvl)]
     return max(reached) if reached else None
+
+
+def _summary(sla: dict[str, Any]) -> tuple[Any, ...]:
+    """What a stored state must still agree on to be current (elapsed seconds may lag: ``computed_at``)."""
+    parts: list[Any] = [sla.get(k) for k in ("calendar", "priority", "active", "paused")]
+    for name in TARGETS:
+        t = sla.get(name) or {}
+        parts += [t.get(k) for k in ("met", "breached", "running", "paused", "completed_at", "target_s")]
+        if not t.get("paused"):
+            parts.append(t.get("due_at"))  # a paused target's due moves with the clock: not a change
+    return tuple(parts)
 
 
 def _escalate(s: Session, row: TicketRow, target: str, rules: Sequence[Any], now: datetime) -> \

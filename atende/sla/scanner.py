@@ -20,6 +20,8 @@ from ticket_core.sla_ledger import Claim, SlaLedger, SlaNotification
 
 log = logging.getLogger(__name__)
 
+#: Stored SLA states refreshed per scan at most (the rest follow in the next scans).
+STALE_PER_SCAN = 500
 TARGET_LABELS = {"first_response": "first response", "resolution": "resolution"}
 
 
@@ -42,7 +44,10 @@ class SlaScanner:
         """One round: retry stale claims, claim what became due, send, record. Returns the rows recorded."""
         now = now or self.tickets.now()
         claims = await asyncio.to_thread(self.ledger.take_over, self.worker, now - self.retry_after)
-        for due in await asyncio.to_thread(self.ledger.due):
+        dues, stale = await asyncio.to_thread(self.ledger.survey)
+        for ref in stale[:STALE_PER_SCAN]:  # listings and reports read the stored state
+            await asyncio.to_thread(self.tickets.refresh_sla, ref)
+        for due in dues:
             claim = await asyncio.to_thread(self.ledger.claim, due, self.worker)
             if claim is not None:
                 claims.append(claim)

@@ -32,7 +32,7 @@ SLA: dict[str, Any] = {
                   "default": {"slack": ["C0DESK"]}},
     },
     "escalations": [
-        {"on": {"target": "resolution", "priorities": ["P3", "P4", "P5"]}, "raise_priority": True,
+        {"when": {"target": "resolution", "priorities": ["P3", "P4", "P5"]}, "raise_priority": True,
          "reassign": "lead", "notify": {"email": ["lead@example.com"]}},
     ],
 }

@@ -212,3 +212,23 @@ async def test_an_unconfigured_channel_is_an_error_not_a_silent_drop(
     (row,) = await scanner.scan_once()
     assert row.state == "failed" and "not configured" in (row.error or "")
     assert [e.kind for e in store.events(ref) if e.kind.startswith("notification")] == ["notification_failed"]
+
+
+async def test_the_scan_refreshes_stored_states_a_calendar_edit_made_stale(
+    sla_database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    with TicketStore.open(sla_database_url, sla_policy(), clock=clock) as before:
+        ref = before.create_ticket(new_ticket("edit")).reference
+    edited = sla_policy(targets={p: {"first_response": "3h", "resolution": "30h", "mode": "24x7"}
+                                 for p in ("P1", "P2", "P3", "P4", "P5")})
+    with TicketStore.open(sla_database_url, edited, clock=clock) as store:
+        clock.advance(minutes=10)
+        scanner = SlaScanner(store, DeskNotifier({}), worker="w")
+        assert await scanner.scan_once() == []
+        ticket = store.get(ref)
+        assert ticket is not None and ticket.sla is not None
+        assert ticket.sla["first_response"]["target_s"] == 3 * 3600
+        assert ticket.first_response_due == ticket.created_at + timedelta(hours=3)
+        assert ticket.sla == store.sla_state(ref, clock.now).to_json()
+        _, stale = scanner.ledger.survey()
+        assert stale == []  # current now: the next scan writes nothing
