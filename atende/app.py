@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atende import api, console, desk_api, kb_pages, ops, reports
 from atende.ratelimit import IpRateLimit
@@ -199,6 +200,9 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
             problems.append(f"{where}: {err.get('msg')}")
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
+
+    # Console pages a browser opens get their 403/404 as a page; every other error keeps FastAPI's JSON.
+    app.add_exception_handler(StarletteHTTPException, console.http_error)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, Any]:

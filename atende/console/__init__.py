@@ -31,6 +31,12 @@ The API (``from atende.console.auth import ...``, ``from atende.console.render i
   ``i18n.register({"en": {...}, "es": {...}, "pt": {...}})``.
 - htmx requests carry ``X-CSRF-Token`` automatically (console.js reads ``<meta name="csrf-token">``).
 - The accounts store is ``runtime.accounts`` (``ticket_core.accounts.AccountStore``).
+- Errors: raise ``HTTPException(403|404)`` as usual; a browser GET under /console/ gets the console's error
+  page (``errors.http_error``, registered in app.py), everything else FastAPI's JSON.
+- The session cookie's path is ``/console``: routes outside it (``/api/...``) see no session; they take
+  bearer tokens (``atende.api``'s ``agent`` dependency: a personal token, or ATENDE_API_TOKEN).
+- Tests: ``tests/atende/console/conftest.py`` (fixtures ``console_runtime``, ``console_app``, ``console``,
+  ``login``; ``add_agent``, ``ConsoleBrowser``).
 
 Routes of this package: ``GET/POST /console/login``, ``POST /console/logout``, ``POST /console/language``,
 ``GET/POST /console/tokens``, ``POST /console/tokens/{id}/revoke``, ``GET/POST /console/agents``,
@@ -45,6 +51,9 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from atende.console import admin, canned_admin, desk, pages, reports
+from atende.console.errors import http_error
+
+__all__ = ["PREFIX", "http_error", "router"]
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime

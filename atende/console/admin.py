@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
+audit = logging.getLogger("atende.console.audit")
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -60,6 +61,7 @@ def router(runtime: Runtime) -> APIRouter:
             return await page(request, principal, 409, error=t(principal, "agents.exists"))
         except InvalidValue as exc:
             return await page(request, principal, 400, error=t(principal, "agents.invalid", reason=str(exc)))
+        audit.info("agent %s added by %s", email.lower(), principal.email)
         return await page(request, principal, notice=t(principal, "agents.added", email=email.lower()))
 
     async def target(agent_id: int) -> Any:
@@ -75,6 +77,7 @@ def router(runtime: Runtime) -> APIRouter:
         if agent.id == principal.id:
             return await page(request, principal, 400, error=t(principal, "agents.not_self"))
         await asyncio.to_thread(accounts.set_disabled, agent.email, True)
+        audit.info("agent %s disabled by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
 
     @r.post("/agents/{agent_id}/enable")
@@ -82,6 +85,7 @@ def router(runtime: Runtime) -> APIRouter:
                      principal: Principal = Depends(require_admin_csrf)) -> Response:
         agent = await target(agent_id)
         await asyncio.to_thread(accounts.set_disabled, agent.email, False)
+        audit.info("agent %s enabled by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
 
     @r.post("/agents/{agent_id}/reset-password")
@@ -95,6 +99,7 @@ def router(runtime: Runtime) -> APIRouter:
                                                                 n=auth.MIN_PASSWORD))
         hashed = await asyncio.to_thread(auth.hash_password, password[:1024])
         await asyncio.to_thread(accounts.set_password, agent.email, hashed)
+        audit.info("password of %s reset by %s", agent.email, principal.email)
         return await page(request, principal, notice=t(principal, "agents.updated", email=agent.email))
 
     @r.post("/admin/reload")

@@ -83,6 +83,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "agents.reloaded": "Taxonomy and playbooks reloaded: {categories} categories, {playbooks} playbooks.",
         "agents.reload_failed": "The files could not be loaded; the previous ones stay in use: {reason}",
         "error.forbidden": "You may not open this page.",
+        "error.not_found": "There is no such page.",
     },
     "es": {
         "product": "Atende",
@@ -151,6 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "agents.reloaded": "Taxonomía y guiones recargados: {categories} categorías, {playbooks} guiones.",
         "agents.reload_failed": "No se pudieron cargar los archivos; siguen en uso los anteriores: {reason}",
         "error.forbidden": "No puedes abrir esta página.",
+        "error.not_found": "Esa página no existe.",
     },
     "pt": {
         "product": "Atende",
@@ -221,6 +223,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "agents.reload_failed": "Não foi possível carregar os arquivos; os anteriores continuam em uso: "
                                 "{reason}",
         "error.forbidden": "Você não pode abrir esta página.",
+        "error.not_found": "Essa página não existe.",
     },
 }
 

@@ -7,6 +7,7 @@ module registers at the same path earlier wins, so they disappear as the real pa
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 from datetime import timedelta
@@ -23,12 +24,16 @@ from atende.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from atende.runtime import Runtime
+    from ticket_core.accounts import Agent
 
 STATIC = Path(__file__).with_name("static")
 _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(js|css|svg|png|woff2)$")
 _MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml", "png": "image/png",
           "woff2": "font/woff2"}
 TOKEN_PREFIX = "atd_"
+
+#: The audit trail of account actions (who logged in, created or revoked which token); never a secret.
+log = logging.getLogger("atende.console.audit")
 
 
 def safe_next(value: str | None) -> str:
@@ -81,6 +86,27 @@ def router(runtime: Runtime) -> APIRouter:
                             secure=auth.secure_cookies(runtime), path="/console/login", max_age=3600)
         return response
 
+    async def start_session(agent: Agent, next_url: str) -> Response:
+        """A new session (a new random cookie each login: nothing fixed before it survives it)."""
+        await asyncio.to_thread(accounts.login_succeeded, agent.id)
+        cookie = auth.new_secret()
+        lifetime = timedelta(hours=settings.console_session_hours)
+        await asyncio.to_thread(accounts.create_session, auth.digest(cookie), agent.id, auth.new_secret(),
+                                lifetime)
+        response = see_other(next_url)
+        auth.set_session_cookie(response, runtime, cookie)
+        response.delete_cookie(auth.LOGIN_COOKIE, path="/console/login")
+        log.info("console login: %s", agent.email)
+        return response
+
+    async def count_failure(agent: Agent) -> None:
+        lock_for = timedelta(minutes=settings.console_lockout_minutes)
+        after = await asyncio.to_thread(accounts.login_failed, agent.id, settings.console_lockout_failures,
+                                        lock_for)
+        if accounts.is_locked(after):
+            log.warning("console account %s locked after %d failed logins in a row", agent.email,
+                        settings.console_lockout_failures)
+
     @r.post("/login")
     async def login(request: Request) -> Response:
         form = await request.form()
@@ -95,30 +121,26 @@ def router(runtime: Runtime) -> APIRouter:
                                error=i18n.t(lang, "login.too_many"))
         agent = await asyncio.to_thread(accounts.find_agent, email) if email else None
         # The same work whether the e-mail is known or not: an unknown one is checked against a dummy hash.
-        ok = await asyncio.to_thread(auth.check_password, agent.password_hash if agent else auth.dummy_hash(),
-                                     password)
-        if agent is not None and ok and not agent.disabled and not accounts.is_locked(agent):
-            await asyncio.to_thread(accounts.login_succeeded, agent.id)
-            cookie = auth.new_secret()
-            lifetime = timedelta(hours=settings.console_session_hours)
-            await asyncio.to_thread(accounts.create_session, auth.digest(cookie), agent.id, auth.new_secret(),
-                                    lifetime)
-            response = see_other(next_url)
-            auth.set_session_cookie(response, runtime, cookie)
-            response.delete_cookie(auth.LOGIN_COOKIE, path="/console/login")
-            return response
-        if agent is not None and not ok and not agent.disabled and not accounts.is_locked(agent):
-            await asyncio.to_thread(accounts.login_failed, agent.id, settings.console_lockout_failures,
-                                    timedelta(minutes=settings.console_lockout_minutes))
+        hashed = agent.password_hash if agent is not None else auth.dummy_hash()
+        ok = await asyncio.to_thread(auth.check_password, hashed, password)
+        usable = agent is not None and not agent.disabled and not accounts.is_locked(agent)
+        if agent is not None and usable and ok:
+            return await start_session(agent, next_url)
+        if agent is not None and usable:  # a wrong password: counted towards the lockout
+            await count_failure(agent)
+        why = ("unknown e-mail" if agent is None else "disabled" if agent.disabled
+               else "locked" if accounts.is_locked(agent) else "wrong password")
+        log.info("console login refused (%s) from %s", why, auth.client_ip(request))
         await asyncio.sleep(settings.console_failure_delay)
         error = i18n.t(lang, "login.failed", n=settings.console_lockout_failures,
                        minutes=f"{settings.console_lockout_minutes:g}")
         return _login_form(request, next=next_url, email=email, error=error, status_code=401)
 
     @r.post("/logout")
-    async def logout(request: Request, _: Principal = Depends(require_csrf)) -> Response:
+    async def logout(request: Request, principal: Principal = Depends(require_csrf)) -> Response:
         cookie = request.cookies.get(auth.COOKIE, "")
         await asyncio.to_thread(accounts.end_session, auth.digest(cookie))
+        log.info("console logout: %s", principal.email)
         response = see_other(auth.LOGIN_PATH)
         response.delete_cookie(auth.COOKIE, path="/console")
         return response
@@ -148,7 +170,8 @@ def router(runtime: Runtime) -> APIRouter:
         if not name:
             raise HTTPException(status_code=400, detail="name: required")
         token = new_api_token()
-        await asyncio.to_thread(accounts.create_token, principal.id, name, auth.digest(token))
+        info = await asyncio.to_thread(accounts.create_token, principal.id, name, auth.digest(token))
+        log.info("API token %d (%s) created by %s", info.id, name, principal.email)
         return await tokens_page(request, principal, new_token=token)  # shown once, never stored
 
     @r.post("/tokens/{token_id}/revoke")
@@ -156,6 +179,7 @@ def router(runtime: Runtime) -> APIRouter:
         owner = None if principal.is_admin else principal.id  # an agent revokes only their own
         if not await asyncio.to_thread(lambda: accounts.revoke_token(token_id, owner=owner)):
             raise HTTPException(status_code=404, detail="no such token")
+        log.info("API token %d revoked by %s", token_id, principal.email)
         return see_other("/console/tokens")
 
     return r

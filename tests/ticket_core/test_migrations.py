@@ -28,6 +28,8 @@ def test_open_migrates_an_empty_database(empty_database_url: str) -> None:
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert migrate.current_revision(engine) == migrate.head_revision()
         assert "0004" in migrate.head_revisions()
+        assert "0006" in migrate.head_revisions()
+        assert "0008" in migrate.head_revisions()  # the reports' indexes
         assert "0003" not in (migrate.head_revision() or "").split(",")  # later revisions build on it
         assert "0006" in migrate.head_revisions()
         assert migrate.VERSION_TABLE in inspect(engine).get_table_names()

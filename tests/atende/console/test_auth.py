@@ -116,7 +116,15 @@ async def test_the_login_form_itself_needs_its_token(console: ConsoleBrowser,
 async def test_an_agent_cannot_open_admin_pages(console: ConsoleBrowser, console_runtime: Runtime) -> None:
     add_agent(console_runtime, "ana@example.com")
     await console.login("ana@example.com")
-    assert (await console.get("/console/agents")).status_code == 403
+    page = await console.get("/console/agents")
+    assert page.status_code == 403 and "You may not open this page." in page.text
+    assert 'href="/console/tokens"' in page.text  # the console's own page, nav and all
+    api = await console.client.get("/console/agents", headers={"accept": "application/json"})
+    assert api.status_code == 403 and api.json() == {"detail": "admins only"}
+    missing = await console.get("/console/no-such-page")
+    assert missing.status_code == 404 and "There is no such page." in missing.text
+    outside = await console.client.get("/api/tickets/INC-1", headers={"accept": "text/html"})
+    assert outside.status_code == 401 and outside.json() == {"detail": "missing bearer token"}
     r = await console.post("/console/agents", {"email": "eve@example.com", "name": "Eve", "role": "admin",
                                                "language": "en", "password": "x" * 20})
     assert r.status_code == 403

@@ -30,7 +30,9 @@ OVERFLOW = """() => {
     if (r.width > 1 && (r.right > W + 0.5 || r.left < -0.5) && !el.closest(".table-wrap, .skip-link"))
       over.push(el.tagName + "." + el.className);
   }
-  return { over, scrollWidth: document.documentElement.scrollWidth, W,
+  const unlabelled = [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+    .filter((el) => !el.labels || el.labels.length === 0).map((el) => el.name);
+  return { over, unlabelled, scrollWidth: document.documentElement.scrollWidth, W,
            styles: document.querySelectorAll("style").length, htmx: typeof window.htmx };
 }"""
 
@@ -88,6 +90,7 @@ async def check_layout(page: Any) -> None:
     got = await page.evaluate(OVERFLOW)
     assert got["scrollWidth"] <= got["W"] and got["over"] == [], got
     assert got["styles"] == 0, "something injected an inline <style>"
+    assert got["unlabelled"] == [], "form fields without a label"
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -158,9 +161,10 @@ async def test_security_in_the_browser(server: tuple[str, Runtime], chromium: An
     assert cy.url.startswith(f"{base}/console/login")
     assert await cy.get_by_role("alert").count() == 1
     # An admin disables Ana: her very next page is the login form.
-    boss = await open_page(chromium, 1280, errors)
+    boss = await open_page(chromium, 390, errors)  # the admin page at phone width
     await log_in(boss, base, "boss@example.com")
     await boss.goto(f"{base}/console/agents")
+    await check_layout(boss)
     await boss.get_by_role("button", name="Disable ana@example.com").click()
     await boss.wait_for_load_state()
     assert "ana@example.com" in await boss.get_by_role("status").inner_text()
