@@ -55,6 +55,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/triage.py
 	$(PY) benchmarks/sla.py
 	$(PY) benchmarks/crash.py --kills 20 --conversations 12
+	$(PY) benchmarks/reports.py --tickets 100000 --runs 7
 
 # Long fuzzing run (make test runs a bounded one): FUZZ_COUNT cases per parser target, then the APIs.
 FUZZ_COUNT ?= 5000

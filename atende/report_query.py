@@ -24,7 +24,7 @@ async def summary(runtime: Runtime, query: Mapping[str, str]) -> dict[str, Any]:
     missing = [k for k in ("from", "to") if not query.get(k)]
     if missing:
         raise HTTPException(status_code=400, detail=f"missing {' and '.join(missing)} (YYYY-MM-DD)")
-    tz = query.get("tz") or runtime.settings.reports_timezone
+    tz = query.get("tz") or (runtime.settings.reports_timezone or runtime.settings.timezone)
     try:
         return await asyncio.to_thread(runtime.tickets.report_summary, query["from"], query["to"], tz)
     except InvalidValue as exc:

@@ -198,9 +198,9 @@ class Settings(BaseSettings):
         "20/minute;100/hour", description="console login attempts per client IP (limits syntax); more get 429"
     )
 
-    reports_timezone: str = Field(
-        "UTC", description="IANA time zone whose days the reports count in when a request names none "
-        "(?tz= overrides it), e.g. Europe/Madrid"
+    reports_timezone: str | None = Field(
+        None, description="IANA time zone whose days the reports count in when a request names none "
+        "(?tz= overrides it), e.g. Europe/Madrid; unset: ATENDE_TIMEZONE"
     )
 
     api_docs: bool = Field(
@@ -238,9 +238,11 @@ class Settings(BaseSettings):
 
     @field_validator("reports_timezone")
     @classmethod
-    def _zone(cls, v: str) -> str:
+    def _zone(cls, v: str | None) -> str | None:
         from ticket_core.reports import zone_named
 
+        if v is None:
+            return None
         try:
             zone_named(v)
         except ValueError:

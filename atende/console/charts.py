@@ -16,7 +16,8 @@ from html import escape
 from itertools import count
 
 #: Colour-blind-safe categorical palette (Okabe-Ito), in series order.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+           "#999999", "#8C564B", "#7F3C8D", "#11A579")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
 _ids = count(1)
@@ -32,20 +33,25 @@ class Axes:
     y_label: str
 
 
-def bar(axes: Axes, labels: Sequence[str], values: Sequence[float], *, percent: bool = False) -> str:
-    """One bar per label."""
-    return stacked_bar(axes, labels, {"": values}, percent=percent, legend=False)
+def bar(
+    axes: Axes, labels: Sequence[str], values: Sequence[float | None], *, percent: bool = False,
+    missing: str = "n/a",
+) -> str:
+    """One bar per label; a ``None`` value (a rate without a denominator) is marked ``missing``, not 0."""
+    return stacked_bar(axes, labels, {"": values}, percent=percent, legend=False, missing=missing)
 
 
 def stacked_bar(
     axes: Axes,
     labels: Sequence[str],
-    series: Mapping[str, Sequence[float]],
+    series: Mapping[str, Sequence[float | None]],
     *,
     percent: bool = False,
     legend: bool = True,
+    missing: str = "n/a",
 ) -> str:
-    """One bar per label, the series stacked in it (in the mapping's order)."""
+    """One bar per label, the series stacked in it (in the mapping's order). A label whose every value is
+    ``None`` has no data at all: it gets the ``missing`` mark instead of an empty slot that reads as 0."""
     totals = [sum(float(s[i] or 0) for s in series.values()) for i in range(len(labels))]
     top = 1.0 if percent else _nice(max(totals, default=0.0))
     plot = _Plot(axes, labels, top, percent)
@@ -54,6 +60,12 @@ def stacked_bar(
     parts: list[str] = []
     for i in range(len(labels)):
         base = 0.0
+        if series and all(s[i] is None for s in series.values()):
+            parts.append(
+                f'<text x="{plot.x0 + (i + 0.5) * slot:.1f}" y="{plot.y0 - 6}" text-anchor="middle" '
+                f'font-size="11" class="chart-missing">{escape(missing)}</text>'
+            )
+            continue
         for n, (name, values) in enumerate(series.items()):
             v = float(values[i] or 0)
             if v <= 0:
@@ -113,8 +125,20 @@ class _Plot:
     def svg(self, kind: str, body: list[str], legend: list[str]) -> str:
         uid = next(_ids)
         title_id, desc_id = f"chart-{uid}-title", f"chart-{uid}-desc"
+        keys, x, row = [], float(self.x0), 0
+        for n, name in enumerate(legend):  # the legend wraps onto more rows; the picture grows to fit
+            width = 24 + 7 * len(name)
+            if x + width > WIDTH - RIGHT and x > self.x0:
+                x, row = float(self.x0), row + 1
+            y = HEIGHT - 14 + 14 * row
+            keys.append(
+                f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>'
+                f'<text x="{x + 14:.1f}" y="{y + 9}" font-size="11">{escape(name)}</text>'
+            )
+            x += width
         out = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT + 14 * row}" '
             f'role="img" aria-labelledby="{title_id} {desc_id}">',
             f'<title id="{title_id}">{escape(self.axes.title)}</title>',
             f'<desc id="{desc_id}">{escape(self.axes.desc)}</desc>',
@@ -144,14 +168,7 @@ class _Plot:
             f'<text x="14" y="{TOP + self.h / 2:.1f}" text-anchor="middle" font-size="12" class="axis-label" '
             f'transform="rotate(-90 14 {TOP + self.h / 2:.1f})">{escape(self.axes.y_label)}</text>'
         )
-        x = float(self.x0)
-        for n, name in enumerate(legend):
-            colour = PALETTE[n % len(PALETTE)]
-            out.append(
-                f'<rect x="{x:.1f}" y="{HEIGHT - 14}" width="10" height="10" fill="{colour}"/>'
-                f'<text x="{x + 14:.1f}" y="{HEIGHT - 5}" font-size="11">{escape(name)}</text>'
-            )
-            x += 24 + 7 * len(name)
+        out.extend(keys)
         out.append("</svg>")
         return "".join(out)
 

@@ -26,6 +26,7 @@ class Chart:
     percent: bool
     header: list[str]
     rows: list[list[Cell]]
+    missing: str = "n/a"
 
     def svg(self) -> str:
         if self.kind == "line":
@@ -33,7 +34,7 @@ class Chart:
         if self.kind == "stacked":
             return charts.stacked_bar(self.axes, self.labels, self.series, percent=self.percent)
         (values,) = self.series.values()
-        return charts.bar(self.axes, self.labels, values, percent=self.percent)
+        return charts.bar(self.axes, self.labels, values, percent=self.percent, missing=self.missing)
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -82,9 +83,10 @@ def _sla(report: dict[str, Any], target: str, t: Callable[..., str]) -> Chart:
         axes=charts.Axes(t(f"reports.{chart_id}"), t(f"reports.{chart_id}.desc"), t("reports.axis.priority"),
                          t("reports.axis.met")),
         labels=list(per),
-        series={"": [row[f"{target}_met_rate"] or 0 for row in per.values()]},
+        series={"": [row[f"{target}_met_rate"] for row in per.values()]},
         percent=True,
         header=["priority", "met", "total", "met_rate"],
+        missing=t("reports.na"),
         rows=[[p, row[f"{target}_met"], row[f"{target}_total"], row[f"{target}_met_rate"]]
               for p, row in per.items()],
     )

@@ -34,7 +34,7 @@ def router(runtime: Runtime) -> APIRouter:
         params = {k: v for k, v in request.query_params.items() if k in report_query.PARAMS and v}
         if any(len(v) > 64 for v in params.values()):
             raise HTTPException(status_code=400, detail="parameter too long")
-        tz = params.setdefault("tz", runtime.settings.reports_timezone)
+        tz = params.setdefault("tz", (runtime.settings.reports_timezone or runtime.settings.timezone))
         if "from" not in params or "to" not in params:
             try:
                 today = datetime.now(zone_named(tz)).date()

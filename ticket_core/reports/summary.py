@@ -212,19 +212,22 @@ def _backlog_query(period: Period) -> Any:
 
 # -- shaping --------------------------------------------------------------------------------------------
 def _volume(period: Period, rows: Sequence[Any]) -> dict[str, Any]:
-    index = {d: i for i, d in enumerate(period.days)}
-    size = len(index)
+    first = period.days[0].toordinal() - day_of(0).toordinal()  # the period's first day as a day number
+    size = len(period.days)
     totals: dict[str, dict[str, int]] = {"channel": defaultdict(int), "category": defaultdict(int),
                                          "language": defaultdict(int)}
     series: dict[str, dict[str, list[int]]] = {k: {} for k in totals}
     origin = {"user": [0] * size, "alert": [0] * size}
     for day_number, channel, category, language, n, *_ in rows:
-        i = index.get(day_of(day_number))
-        if i is None:  # cannot happen (the WHERE and the day agree); never index out of the series
+        i = day_number - first
+        if not 0 <= i < size:  # cannot happen (the WHERE and the day agree); never index out of the series
             continue
         for dim, key in (("channel", channel), ("category", category), ("language", language)):
             totals[dim][key] += n
-            series[dim].setdefault(key, [0] * size)[i] += n
+            line = series[dim].get(key)
+            if line is None:
+                line = series[dim][key] = [0] * size
+            line[i] += n
         origin["alert" if channel == ALERT_CHANNEL else "user"][i] += n
     return {
         "tickets_created": sum(totals["channel"].values()),

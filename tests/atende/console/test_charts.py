@@ -54,3 +54,9 @@ def test_a_line_breaks_where_there_is_no_value() -> None:
 def test_empty_data_still_draws_a_frame() -> None:
     root = parse(stacked_bar(AXES, [], {}))
     assert root.find(f"{NS}title") is not None and not root.findall(f"{NS}polyline")
+
+
+def test_a_bar_without_data_says_so_instead_of_reading_as_zero() -> None:
+    root = parse(bar(AXES, ["P1", "P2"], [0.5, None], percent=True, missing="n/d"))
+    assert len(root.findall(f"{NS}rect")) == 1
+    assert "n/d" in texts(root)

@@ -120,3 +120,12 @@ def test_a_csv_cell_never_becomes_a_formula() -> None:
                                 [['=HYPERLINK("http://evil")', 1], ["-1+2", 2], ["@SUM(A1)", 3], [None, 4]])
     assert rows(chart.csv()) == [["category", "n"], ["'=HYPERLINK(\"http://evil\")", "1"], ["'-1+2", "2"],
                                  ["'@SUM(A1)", "3"], ["", "4"]]
+
+
+async def test_admins_see_the_reports_too(seeded_app: FastAPI, seeded_runtime: Runtime) -> None:
+    add_agent(seeded_runtime, "lead@desk.test", role="admin", language="pt")
+    admin = console_browser(seeded_app)
+    async with admin.client:
+        assert (await admin.login("lead@desk.test")).status_code == 303
+        r = await admin.get(f"/console/reports?{QUERY}")
+        assert r.status_code == 200 and "Relatórios" in r.text and "n/d" in r.text  # P2 has no SLA data

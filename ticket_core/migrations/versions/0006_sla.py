@@ -6,7 +6,7 @@
 - ``sla_notifications``: one row per (ticket, target, level) warning or breach, claimed before sending.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ticket_core.schema import UTCDateTime
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -58,6 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sla_notifications")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("sla")
-        batch.drop_column("first_responded_at")
+    # Plain DROP COLUMN (SQLite >= 3.35), as 0004 does: a batch copy of tickets would turn its inline
+    # foreign keys into table constraints, which 0004's own drop of parent_id then cannot remove.
+    op.drop_column("tickets", "sla")
+    op.drop_column("tickets", "first_responded_at")

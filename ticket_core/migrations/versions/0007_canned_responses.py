@@ -1,7 +1,7 @@
 """Canned responses: reply texts per language, with {requester_name} and {reference} placeholders.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from ticket_core.schema import UTCDateTime
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

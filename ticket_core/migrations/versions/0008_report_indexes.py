@@ -3,7 +3,7 @@ come back within 7 days" (first-contact resolution, self-service deflection), an
 for the one pass that turns the cohort's events into per-ticket flags.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
