@@ -309,3 +309,20 @@ async def test_a_ticket_from_a_phone_call_cannot_be_chatted_on(
     r = await client.post(f"/api/tickets/{call.reference}/handoff/take", headers=agent_headers)
     assert r.status_code == 409 and "voice" in r.json()["detail"]
     assert [h.reference for h in await handoff.waiting(runtime)] == [call.reference]  # still listed
+
+
+async def test_the_runtime_checks_timeouts_by_itself(settings_factory: Any) -> None:
+    runtime = build_runtime(settings_factory(handoff_timeout_minutes=0.02), env={})  # 1.2 s; checked every 5
+    application = create_app(runtime)
+    try:
+        async with application.router.lifespan_context(application), \
+                filed_with_human(application) as (user, ref):
+            told = ""
+            for _ in range(150):
+                told += await pushed_texts(user)
+                if "Ahora mismo no hay nadie del equipo libre" in told:
+                    break
+                await asyncio.sleep(0.1)
+            assert f"Te responderán en tu ticket {ref}" in told
+    finally:
+        runtime.close()
