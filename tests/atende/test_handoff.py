@@ -326,3 +326,19 @@ async def test_the_runtime_checks_timeouts_by_itself(settings_factory: Any) -> N
             assert f"Te responderán en tu ticket {ref}" in told
     finally:
         runtime.close()
+
+
+async def test_a_resolution_ends_the_handoff_for_good(
+        app: FastAPI, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    async with filed_with_human(app) as (user, ref):
+        marta = {**agent_headers, **MARTA}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "resolved"}, headers=marta)
+        assert r.status_code == 200, r.text
+        assert await user.pick("csat:5")  # the bot is back: it asks for (and takes) the rating
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "open"}, headers=marta)
+        assert r.status_code == 200, r.text
+        listed = (await client.get("/api/handoffs", headers=agent_headers)).json()
+        assert listed == {"waiting": [], "live": []}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/release", headers=marta)).status_code == 409
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200
