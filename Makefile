@@ -53,6 +53,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/kb.py
 	$(PY) benchmarks/channels.py
 	$(PY) benchmarks/triage.py
+	$(PY) benchmarks/sla.py
 	$(PY) benchmarks/crash.py --kills 20 --conversations 12
 
 # Long fuzzing run (make test runs a bounded one): FUZZ_COUNT cases per parser target, then the APIs.

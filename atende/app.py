@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from atende import api, console, desk_api, kb_pages, ops, reports
 from atende.ratelimit import IpRateLimit
 from atende.runtime import Runtime
+from atende.sla import routes as sla_routes
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True, load_models: bo
     app.include_router(api.router(runtime))
     app.include_router(desk_api.router(runtime))
     app.include_router(reports.router(runtime))
+    app.include_router(sla_routes.router(runtime))
     app.include_router(ops.router(runtime))
     app.include_router(console.router(runtime))
     app.include_router(kb_pages.router(runtime.settings.resolved_kb_dir))

@@ -35,6 +35,8 @@ from atende.observability import Metrics
 from atende.ratelimit import RateLimiter, SenderLimiter
 from atende.retention import prune_loop
 from atende.settings import Settings, desk_hours_pairs
+from atende.sla.notifier import DeskNotifier
+from atende.sla.scanner import SlaScanner
 from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
@@ -127,6 +129,7 @@ class Runtime:
     outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
     alerts: AlertProcessor | None = None  # channel "alert"'s handler (atende/alerts)
     live: LiveFeed | None = None  # the desk's event feed (SSE), started by its first client
+    sla_scanner: SlaScanner | None = None  # SLA warnings, breaches and escalations (atende.sla)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -144,6 +147,7 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
         self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         self._tasks.append(asyncio.create_task(
             prune_loop(self.conv_store, self.settings.data_dir, self.settings.retention_days)))
         # Before the channels: what a previous process recorded but did not process or send goes first.
@@ -161,6 +165,7 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._auto_close_loop()))
         self._start_alert_sweep()
         self._tasks.append(asyncio.create_task(handoff.timeout_loop(self)))
+        self._tasks.append(asyncio.create_task(self._sla_loop()))
         if self.detector is not None:
             # Its models load on first use, holding the GIL for a second or more: done here, before the
             # worker takes shards, that stall cannot outlast a lease renewal.
@@ -204,6 +209,22 @@ class Runtime:
                 await asyncio.to_thread(self.accounts.prune_sessions)  # expired console sessions
             except Exception:
                 log.exception("auto-close failed")
+            await asyncio.sleep(period)
+
+    async def _sla_loop(self) -> None:
+        """SLA warnings, breaches and escalations every ``sla_scan_seconds``; once cluster-wide in the scaled
+        mode (the ledger's unique claims keep every notification single even across a lease handover)."""
+        period = self.settings.sla_scan_seconds
+        while self.sla_scanner is not None:
+            try:
+                if self.lease is not None and not await self.lease.acquire("sla-scan", period * 1.5):
+                    await asyncio.sleep(period)
+                    continue
+                sent = await self.sla_scanner.scan_once()
+                if sent:
+                    log.info("SLA scan: %d notifications recorded", len(sent))
+            except Exception:
+                log.exception("SLA scan failed")
             await asyncio.sleep(period)
 
     async def stop(self) -> None:
@@ -327,6 +348,10 @@ def build_runtime(
         from atende.dispatch.lease import RedisLease
 
         runtime.lease = RedisLease(redis)
+    runtime.sla_scanner = SlaScanner(
+        tickets, DeskNotifier(dispatcher.outbounds),
+        retry_after=timedelta(seconds=max(180.0, 3 * settings.sla_scan_seconds)),
+    )
     outbounds: dict[str, Outbound] = {}
 
     async def deliver(channel: str, conversation_key: str, replies: Sequence[Reply]) -> None:

@@ -309,14 +309,16 @@ class SlaNotificationRow(Base):
     ``level`` is the percentage of the target that was reached (75, 90 ... and 100 for the breach). The
     unique (ticket, target, level) makes the claim: the worker whose INSERT commits owns the send. ``state``
     is ``claimed`` (owned, being sent; a claim older than the scanner's lease is taken over and retried, so a
-    crash between claim and send does not lose it), ``sent`` or ``failed`` (every attempt failed; logged on
-    the ticket as ``notification_failed``).
+    crash between claim and send does not lose it), ``sent``, ``failed`` (every attempt failed; logged on
+    the ticket as ``notification_failed``) or ``skipped`` (a lower level passed while a higher one was
+    claimed: a breach is not preceded by two stale warnings). ``recipients`` is a list of
+    ``{"channel", "address", "sent"}``: a retry sends only to those not yet reached.
     """
 
     __tablename__ = "sla_notifications"
     __table_args__ = (
         UniqueConstraint("ticket_id", "target", "level", name="uq_sla_notifications_ticket_target_level"),
-        CheckConstraint("state IN ('claimed', 'sent', 'failed')", name="state"),
+        CheckConstraint("state IN ('claimed', 'sent', 'failed', 'skipped')", name="state"),
         CheckConstraint("target IN ('first_response', 'resolution')", name="target"),
         Index("ix_sla_notifications_state_claimed_at", "state", "claimed_at"),
     )

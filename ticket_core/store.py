@@ -605,6 +605,10 @@ class TicketStore(OutageMixin):
         ]
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The store's clock (the wall clock, or the one a test handed to :meth:`open`)."""
+        return self._now()
+
     def _now(self) -> datetime:
         return values.aware(self._clock(), "clock()").astimezone(UTC)
 

@@ -181,7 +181,8 @@ def prepare() -> None:
     typer.echo(f"ready in {time.perf_counter() - start:.1f}s")
 
 
-for _module in ("atende.cli.classifier", "atende.cli.kb", "atende.cli.people", "atende.cli.accounts"):
+for _module in ("atende.cli.classifier", "atende.cli.kb", "atende.cli.people", "atende.cli.accounts",
+                "atende.cli.sla"):
     try:
         importlib.import_module(_module).register(app)
     except ImportError as _exc:  # pragma: no cover - only while a part is being built

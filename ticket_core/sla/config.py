@@ -290,21 +290,22 @@ def _targets(data: Mapping[str, Any]) -> dict[str, PriorityTargets]:
 
 
 def _escalation(data: Mapping[str, Any]) -> Escalation:
-    if unknown := set(data) - {"on", "raise_priority", "reassign", "notify"}:
+    # "when", not "on": YAML 1.1 reads a bare ``on`` key as the boolean True.
+    if unknown := {str(k) for k in data} - {"when", "raise_priority", "reassign", "notify"}:
         raise InvalidValue(f"escalations: unknown keys {sorted(unknown)}")
-    on = _mapping(data.get("on", {}), "escalations[].on")
+    on = _mapping(data.get("when", {}), "escalations[].when")
     if unknown := set(on) - {"target", "priorities", "categories"}:
-        raise InvalidValue(f"escalations[].on: unknown keys {sorted(unknown)}")
+        raise InvalidValue(f"escalations[].when: unknown keys {sorted(unknown)}")
     target = _opt(on.get("target"))
     if target is not None and target not in TARGETS:
-        raise InvalidValue(f"escalations[].on.target must be one of {', '.join(TARGETS)}")
-    priorities = frozenset(str(p) for p in _list(on.get("priorities"), "escalations[].on.priorities"))
+        raise InvalidValue(f"escalations[].when.target must be one of {', '.join(TARGETS)}")
+    priorities = frozenset(str(p) for p in _list(on.get("priorities"), "escalations[].when.priorities"))
     if priorities - set(PRIORITIES):
-        raise InvalidValue(f"escalations[].on.priorities: unknown {sorted(priorities - set(PRIORITIES))}")
+        raise InvalidValue(f"escalations[].when.priorities: unknown {sorted(priorities - set(PRIORITIES))}")
     return Escalation(
         target=target,
         priorities=priorities,
-        categories=frozenset(str(c) for c in _list(on.get("categories"), "escalations[].on.categories")),
+        categories=frozenset(str(c) for c in _list(on.get("categories"), "escalations[].when.categories")),
         raise_priority=bool(data.get("raise_priority", False)),
         reassign=_opt(data.get("reassign")),
         notify=_recipients(data.get("notify", {}), "escalations[].notify"),

@@ -21,6 +21,7 @@ from tests.ticket_core.conftest import T0, Clock, new_ticket
 from tests.ticket_core.sla.conftest import office_config
 from ticket_core import TicketPolicy, TicketStore
 from ticket_core.sla import SlaConfig, replay
+from ticket_core.sla_ledger import SlaLedger
 
 H = timedelta(hours=1)
 
@@ -174,6 +175,15 @@ def test_recomputing_after_a_calendar_edit_equals_a_replay(database_url: str, cl
         # 24 - 3 = 21 business hours left at Monday 13:00: Monday 5, Wednesday 3, Thursday 9, Friday 4.
         assert refreshed.resolution_due == at(6, 13)
         assert store.sla_state(ref).to_json() == replayed.to_json()
+        # `atende sla recompute` does the same for every ticket at once.
+        other = p3(store, address="other")
+        clock.advance(hours=1)
+        assert SlaLedger(store).recompute() == 2
+        for reference in (ref, other):
+            stored = store.get(reference)
+            assert stored is not None
+            assert stored.sla == edited.state(store.events(reference), clock.now, category="network",
+                                              priority="P3").to_json()
 
 
 STEPS = st.lists(
@@ -239,8 +249,13 @@ def test_the_stored_state_is_always_a_replay_of_the_log(
         assert stored.sla == replay(events, config.targets, config.calendar_for("network"), computed_at,
                                     pausing=config.pausing).to_json()
         live = sla_store.sla_state(ref)
+        created = stored.created_at
         for name in ("first_response", "resolution"):
             target = live.target(name)  # type: ignore[arg-type]
+            # Never more than the open time since filing: paused, resolved and closed hours do not count.
+            clock_of = config.calendar_for("network") if target.mode == "business" else None
+            ceiling = clock_of.business_time(created, clock.now) if clock_of else clock.now - created
+            assert target.elapsed <= ceiling
             before, mode = last_elapsed[name]
             assert target.elapsed >= before or target.mode != mode
             last_elapsed[name] = (target.elapsed, target.mode)
