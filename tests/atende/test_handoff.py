@@ -309,3 +309,36 @@ async def test_a_ticket_from_a_phone_call_cannot_be_chatted_on(
     r = await client.post(f"/api/tickets/{call.reference}/handoff/take", headers=agent_headers)
     assert r.status_code == 409 and "voice" in r.json()["detail"]
     assert [h.reference for h in await handoff.waiting(runtime)] == [call.reference]  # still listed
+
+
+async def test_the_runtime_checks_timeouts_by_itself(settings_factory: Any) -> None:
+    runtime = build_runtime(settings_factory(handoff_timeout_minutes=0.02), env={})  # 1.2 s; checked every 5
+    application = create_app(runtime)
+    try:
+        async with application.router.lifespan_context(application), \
+                filed_with_human(application) as (user, ref):
+            told = ""
+            for _ in range(150):
+                told += await pushed_texts(user)
+                if "Ahora mismo no hay nadie del equipo libre" in told:
+                    break
+                await asyncio.sleep(0.1)
+            assert f"Te responderán en tu ticket {ref}" in told
+    finally:
+        runtime.close()
+
+
+async def test_a_resolution_ends_the_handoff_for_good(
+        app: FastAPI, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    async with filed_with_human(app) as (user, ref):
+        marta = {**agent_headers, **MARTA}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "resolved"}, headers=marta)
+        assert r.status_code == 200, r.text
+        assert await user.pick("csat:5")  # the bot is back: it asks for (and takes) the rating
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "open"}, headers=marta)
+        assert r.status_code == 200, r.text
+        listed = (await client.get("/api/handoffs", headers=agent_headers)).json()
+        assert listed == {"waiting": [], "live": []}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/release", headers=marta)).status_code == 409
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200
