@@ -152,12 +152,16 @@ class QueuePage:
 
 
 def row(t: Ticket, now: datetime, sort: str = "resolution_due") -> QueueRow:
-    due = t.first_response_due if sort == "first_response_due" else t.resolution_due
+    target = "first_response" if sort == "first_response_due" else "resolution"
+    due = t.first_response_due if target == "first_response" else t.resolution_due
+    # The SLA clock's last stored state (business hours, pauses) knows of a breach the wall clock may not.
+    state = (t.sla or {}).get(target)
+    breached = isinstance(state, dict) and bool(state.get("breached")) and state.get("completed_at") is None
     return QueueRow(
         reference=t.reference, title=t.title, status=t.status, priority=t.priority, category=t.category,
         type=t.type, channel=t.channel, language=t.language, requester=requester_name(t),
         assignee=t.assignee, needs_human=t.needs_human, created_at=t.created_at, due=due,
-        overdue=bool(due is not None and t.is_open and due < now),
+        overdue=t.is_open and (breached or (due is not None and due < now)),
     )
 
 

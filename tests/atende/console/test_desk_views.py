@@ -86,3 +86,18 @@ async def test_queue_filters_views_counts_and_search(runtime: Runtime, app: Any)
         with pytest.raises(BadFilter):
             parse_filters(bad)
     assert QueueFilters(view="mine", q="vpn").query(page=2) == {"view": "mine", "q": "vpn", "page": "2"}
+
+
+def test_a_row_is_overdue_by_the_wall_clock_or_the_stored_sla_state(runtime: Runtime) -> None:
+    from dataclasses import replace
+
+    from atende.console.queue import row
+    from tests.ticket_core.conftest import new_ticket
+
+    t = runtime.tickets.create_ticket(new_ticket())
+    assert t.resolution_due is not None
+    assert not row(t, t.created_at).overdue
+    assert row(t, t.resolution_due.replace(year=t.resolution_due.year + 1)).overdue
+    breached = replace(t, sla={"resolution": {"breached": True, "completed_at": None}})
+    assert row(breached, t.created_at).overdue
+    assert not row(replace(breached, status="resolved"), t.created_at).overdue
