@@ -79,7 +79,8 @@ def router(runtime: Runtime) -> APIRouter:
                 out[kind] = [h.to_json() for h in found if h.status == kind]
         return out
 
-    @r.get("/api/events")
+    @r.get("/api/events", response_class=StreamingResponse,
+           responses={200: {"content": {"text/event-stream": {}}, "description": "the event stream"}})
     async def events(after: int | None = Query(None, ge=0),
                      last_event_id_header: str | None = Header(None, alias="Last-Event-ID"),
                      _: str = Depends(agent)) -> StreamingResponse:

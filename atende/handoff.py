@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The ticket events that make up a handoff's history, oldest first.
+#: The ticket events that make up a handoff's history, oldest first; a resolution or closure ends it too
+#: (the conversation drops it then), so a reopened ticket does not come back as "live".
 HANDOFF_KINDS = ("human_requested", "handoff_taken", "handoff_released", "handoff_timed_out")
+HISTORY_KINDS = (*HANDOFF_KINDS, "status_changed")
+FINISHED = ("resolved", "closed", "self_service_resolved")
 
 
 class HandoffError(Exception):
@@ -88,7 +91,7 @@ def fold(events: Iterable[Event]) -> dict[str, Handoff]:
             name = str(e.payload.get("name") or e.actor)
             now[e.reference] = Handoff(e.reference, "live", e.at, e.actor, name, last_event_id=e.id)
             continue
-        elif e.kind == "handoff_released":
+        elif e.kind == "handoff_released" or (e.kind == "status_changed" and e.payload.get("to") in FINISHED):
             now.pop(e.reference, None)
             continue
         if e.reference in now:
@@ -103,7 +106,7 @@ async def current(runtime: Runtime, ref: str) -> tuple[Ticket, Handoff | None, i
     ticket = await asyncio.to_thread(store.get, ref)
     if ticket is None:
         raise NotFound(f"ticket {ref} not found")
-    events = [e for e in await asyncio.to_thread(store.events, ticket.reference) if e.kind in HANDOFF_KINDS]
+    events = [e for e in await asyncio.to_thread(store.events, ticket.reference) if e.kind in HISTORY_KINDS]
     found = fold(events).get(ticket.reference)
     if found is not None and found.status == "waiting" and not ticket.needs_human:
         found = None  # an agent answered on the ticket meanwhile: nobody is waiting any more
@@ -114,7 +117,7 @@ async def handoffs(runtime: Runtime) -> list[Handoff]:
     """Every open ticket's current handoff, oldest first. A waiting one whose ticket no longer needs a
     human (an agent replied on it) is not listed."""
     store = runtime.tickets
-    events = await asyncio.to_thread(store.events_of_kinds, HANDOFF_KINDS, True)
+    events = await asyncio.to_thread(store.events_of_kinds, HISTORY_KINDS, True)
     found: list[Handoff] = []
     for h in fold(events).values():
         ticket = await asyncio.to_thread(store.get, h.reference)
@@ -143,6 +146,8 @@ async def take(runtime: Runtime, ref: str, agent_actor: str, agent_name: str, *,
         raise Conflict(f"{ticket.reference} is {ticket.status}: reopen it first")
     if not ticket.conversation_key:
         raise Conflict(f"{ticket.reference} has no conversation to join (reply on the ticket instead)")
+    if ticket.channel not in runtime.dispatcher.outbounds:  # a phone call, a channel not configured here
+        raise Conflict(f"{ticket.reference} came by {ticket.channel}, which cannot carry a live chat")
     if now is not None and now.status == "live":
         if now.agent == agent_actor:
             return now, True
@@ -153,7 +158,7 @@ async def take(runtime: Runtime, ref: str, agent_actor: str, agent_name: str, *,
         payload["previous"] = now.agent
     store = runtime.tickets
     event = await asyncio.to_thread(store.append_if_latest, ticket.reference, "handoff_taken", payload,
-                                    agent_actor, HANDOFF_KINDS, latest)
+                                    agent_actor, HISTORY_KINDS, latest)
     if event is None:
         raise Conflict(f"{ticket.reference}: someone else acted on this handoff just now; look again")
     changes: dict[str, Any] = {"assignee": agent_actor, "needs_human": False}
@@ -176,7 +181,7 @@ async def release(runtime: Runtime, ref: str, agent_actor: str, agent_name: str 
     store = runtime.tickets
     payload = {"name": agent_name or agent_actor, "was": now.status, "taken_by": now.agent}
     event = await asyncio.to_thread(store.append_if_latest, ticket.reference, "handoff_released", payload,
-                                    agent_actor, HANDOFF_KINDS, latest)
+                                    agent_actor, HISTORY_KINDS, latest)
     if event is None:
         raise Conflict(f"{ticket.reference}: someone else acted on this handoff just now; look again")
     if ticket.needs_human:
@@ -211,7 +216,7 @@ async def expire(runtime: Runtime, now: datetime | None = None) -> list[str]:
             continue
         event = await asyncio.to_thread(
             runtime.tickets.append_if_latest, h.reference, "handoff_timed_out",
-            {"minutes": runtime.settings.handoff_timeout_minutes}, "system", HANDOFF_KINDS, h.last_event_id)
+            {"minutes": runtime.settings.handoff_timeout_minutes}, "system", HISTORY_KINDS, h.last_event_id)
         if event is None:
             continue
         await runtime.notifier.handoff(h.ticket, TicketEvent("handoff_timed_out", h.reference), wait=False)

@@ -70,7 +70,7 @@ class TooManyClients(Exception):
 
 class LiveFeed:
     def __init__(self, tickets: TicketStore, *, poll_seconds: float = 0.5, gap_grace_seconds: float = 2.0,
-                 buffer_size: int = 5000, max_clients: int = 200,
+                 buffer_size: int = 1000, max_clients: int = 200,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._tickets = tickets
         self.poll_seconds = poll_seconds
@@ -181,6 +181,8 @@ class LiveFeed:
         self.clients += 1
         try:
             cursor = self.frontier if after is None else max(0, after)
+            if cursor > self.frontier and cursor > await asyncio.to_thread(self._tickets.last_event_id):
+                cursor = self.frontier  # an id this database never had (it was restored or replaced)
             while True:
                 tick = self._released
                 batch = await self._after(cursor)
@@ -196,12 +198,13 @@ class LiveFeed:
             self.clients -= 1
 
     async def sse(self, after: int | None = None, *, idle: float = 15.0, duration: float = 300.0,
-                  render: Callable[[FeedEvent], str] | None = None) -> AsyncIterator[str]:
+                  render: Callable[[FeedEvent], str | None] | None = None) -> AsyncIterator[str]:
         """The feed as ``text/event-stream``: one event per ticket event with ``id:`` (its id, for
         Last-Event-ID) and JSON ``data:`` (:meth:`FeedEvent.to_json`; the SSE event name is the default
         "message", ``kind`` and ``topic`` are in the data); ``: keep-alive`` comments while idle. It ends
         after ``duration`` seconds (the browser reconnects and resumes), so a restart never waits on it.
-        ``render`` replaces the data line's JSON (the console can send HTML fragments instead)."""
+        ``render`` replaces the data line's JSON (the console can send HTML fragments instead); an event
+        it renders as None is not sent."""
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + duration
         stream = self.follow(after, idle=min(idle, duration))
@@ -212,6 +215,8 @@ class LiveFeed:
                 for e in batch:
                     data = render(e) if render is not None else json.dumps(e.to_json(), ensure_ascii=False,
                                                                            default=str)
+                    if data is None:
+                        continue
                     lines = "".join(f"data: {line}\n" for line in data.split("\n"))
                     yield f"id: {e.id}\n{lines}\n"
                 if time.monotonic() >= deadline:

@@ -9,7 +9,7 @@ models), SQLite in a temporary data dir, the user and the desk are HTTP clients 
 clock starts before the user's POST and stops when the ``message_in`` event with that text is read from the
 stream. Messages are spaced by a random 0-0.5 s.
 
-    python -m benchmarks.console_latency [--messages 20]
+    python -m benchmarks.feed_latency [--messages 20]
 """
 
 from __future__ import annotations

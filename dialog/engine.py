@@ -17,6 +17,10 @@ State machine (``ConversationState.stage``)::
                   START with a ticket and a new message --> ROUTE (add to ticket | new problem)
     START with a ticket and a message that looks like another problem --> ROUTE (topic shift)
     notify(resolved) sets ``csat``: the next message is the 1-5 rating, then an optional comment.
+    "human" --> the ticket is flagged, ``handoff`` waiting (the bot still answers);
+    notify(handoff_taken) --> ``handoff`` live: every message goes to the ticket, the bot says NOTHING
+    (checked first in ``handle``, before commands, buttons and notices) until notify(handoff_released),
+    the ticket's resolution or closure; notify(handoff_timed_out) tells a waiting user once.
 
 Commands (help, status, new, cancel, close, human, language) are recognised in every stage. The engine is
 deterministic for a given state, message and classifier/KB answers; time comes from the injected clock.
@@ -118,11 +122,10 @@ class DialogEngine:
             state.updated_at = now.isoformat()
             await self._store.save(message.conversation_key, state.to_dict(), message_key, [])
             return []
+        about = state.active_ticket
         turn = Turn(state, state.language or self.settings.default_language, now, message, text)
         await self._dispatch(turn, truncated)
-        if turn.log_ticket is not None:
-            for reply in turn.replies[turn.log_from:]:
-                await self._deps.tickets.record_outbound(turn.log_ticket, reply.text, message.channel)
+        await self._log_exchange(turn, about)
         if turn.keep_state:
             saved = snapshot
         else:
@@ -147,6 +150,24 @@ class DialogEngine:
         await self._store.save(conversation_key, state.to_dict(), message_key,
                                [reply_to_dict(r) for r in turn.replies])
         return turn.replies
+
+    async def _log_exchange(self, turn: Turn, about: str | None) -> None:
+        """The desk sees the conversation about a ticket on the ticket's log: the replies of a turn that
+        appended to, filed or flagged a ticket; and a whole exchange the bot handled itself (thanks, a
+        command) while the conversation stays on its ticket. Not a message that starts something else (a
+        new report, a topic shift): that belongs to what it starts."""
+        st, message = turn.state, turn.message
+        assert message is not None
+        tickets = self._deps.tickets
+        if turn.log_ticket is None and about is not None and st.active_ticket == about and st.draft is None \
+                and st.stage == START and turn.replies and not turn.keep_state:
+            shown = turn.text or (st.pending_labels.get(message.option_id or "") if message.option_id else "")
+            if shown or message.option_id:
+                await tickets.record_inbound(about, message.sender, shown or f"[{message.option_id}]")
+            turn.log_ticket, turn.log_from = about, 0
+        if turn.log_ticket is not None:
+            for reply in turn.replies[turn.log_from:]:
+                await tickets.record_outbound(turn.log_ticket, reply.text, message.channel)
 
     async def _to_agent(self, state: ConversationState, message: InboundMessage, text: str) -> bool:
         """A message during a live handoff goes to the ticket (message_in) and nowhere else. False when the

@@ -349,10 +349,13 @@ class TicketStore(OutageMixin):
         actor: str,
         attachments: Sequence[AttachmentLike] = (),
         idempotency_key: str | None = None,
+        bot_handled: bool = False,
     ) -> Ticket:
         """Log a message on the ticket. The requester answering a ``pending_user`` ticket puts it back in
-        the queue: ``in_progress`` when someone is assigned, else ``open``. With ``idempotency_key`` (the
-        user message's key) a second call for the same message appends nothing."""
+        the queue: ``in_progress`` when someone is assigned, else ``open``. A message the bot answered
+        itself (``bot_handled``: "thanks", "status") is logged for the record, marked so in its payload, and
+        is no answer to the desk. With ``idempotency_key`` (the user message's key) a second call for the
+        same message appends nothing."""
         direction = values.one_of(direction, ("in", "out"), "direction")
 
         def work(s: Session) -> Ticket:
@@ -362,18 +365,14 @@ class TicketStore(OutageMixin):
                 select(EventRow.id).where(EventRow.idempotency_key == idempotency_key)
             ) is not None:
                 return to_ticket(row)
-            event = add_event(
-                s,
-                row,
-                f"message_{direction}",
-                {"text": text, "channel": channel, "attachments": [a.name for a in attachments]},
-                actor,
-                now,
-                idempotency_key,
-            )
+            payload: dict[str, Any] = {"text": text, "channel": channel,
+                                       "attachments": [a.name for a in attachments]}
+            if bot_handled:
+                payload["bot_handled"] = True
+            event = add_event(s, row, f"message_{direction}", payload, actor, now, idempotency_key)
             if attachments:
                 add_attachments(s, row, attachments, event, now)
-            if direction == "in" and row.status == "pending_user":
+            if direction == "in" and not bot_handled and row.status == "pending_user":
                 set_status(s, row, "in_progress" if row.assignee else "open", actor, now, self.policy)
                 sla_sync.refresh(s, row, self.policy, now)  # the requester answered: the clock resumes
             row.updated_at = now

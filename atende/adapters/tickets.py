@@ -189,6 +189,17 @@ class TicketServiceAdapter:
         t = await asyncio.to_thread(run)
         return summary(t) if t else None
 
+    async def record_inbound(self, reference: str, requester: Identity, text: str) -> None:
+        key = current_message_key.get()
+
+        def run() -> None:
+            own = self._own(reference, requester)
+            if own is not None and own.is_open:
+                self.store.add_message(own.reference, "in", text, requester.channel,
+                                       f"requester:{requester.key}", idempotency_key=key, bot_handled=True)
+
+        await asyncio.to_thread(run)
+
     async def record_outbound(self, reference: str, text: str, channel: str) -> None:
         await asyncio.to_thread(self.store.add_message, reference, "out", text, channel, "bot")
 

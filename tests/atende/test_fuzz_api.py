@@ -45,7 +45,10 @@ def _operations() -> list[Any]:
             schema = create_app(runtime).openapi()
         finally:
             runtime.close()
-    ops = [(m.upper(), p) for p, item in schema["paths"].items() for m in item]
+    # An endless event stream (GET /api/events) cannot be called through the in-process transport, which
+    # waits for the whole body; tests/atende/test_handoff.py drives it over a real server.
+    ops = [(m.upper(), p) for p, item in schema["paths"].items() for m, op in item.items()
+           if "text/event-stream" not in op.get("responses", {}).get("200", {}).get("content", {})]
     return [pytest.param(m, p, marks=pytest.mark.xfail(reason=KNOWN[(m, p)], strict=False))
             if (m, p) in KNOWN else pytest.param(m, p) for m, p in ops]
 

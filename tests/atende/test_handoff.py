@@ -262,3 +262,83 @@ async def test_every_desk_route_needs_the_token(client: httpx.AsyncClient, metho
     assert (await client.request(method, path, headers=forged)).status_code == 403
     # The chat user's session cookie is no credential here.
     assert (await client.request(method, path, headers={"Cookie": "atende_session=abc"})).status_code == 401
+
+
+async def test_two_agents_taking_at_once_one_wins(
+        app: FastAPI, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    async with filed_with_human(app) as (user, ref):
+        take = f"/api/tickets/{ref}/handoff/take"
+        names = ("ana", "bea", "caio", "dora")
+        results = await asyncio.gather(*(
+            client.post(take, json={"name": n}, headers={**agent_headers, "X-Atende-Agent": f"agent:{n}"})
+            for n in names))
+        assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
+        log = (await client.get(f"/api/tickets/{ref}", headers=agent_headers)).json()["events"]
+        assert len([e for e in log if e["kind"] == "handoff_taken"]) == 1
+        assert (await pushed_texts(user)).count("se ha unido") == 1
+
+
+async def test_two_processes_checking_timeouts_at_once_tell_once(runtime: Runtime, app: FastAPI) -> None:
+    async with filed_with_human(app) as (user, ref):
+        later = datetime.now(UTC) + timedelta(minutes=11)
+        told = await asyncio.gather(*(handoff.expire(runtime, later) for _ in range(3)))
+        assert sorted(ref for refs in told for ref in refs) == [ref]
+        await runtime.dispatcher.join()
+        assert (await pushed_texts(user)).count("Ahora mismo no hay nadie del equipo libre") == 1
+
+
+async def test_say_is_a_live_chat_message(app: FastAPI, runtime: Runtime) -> None:
+    async with filed_with_human(app) as (user, ref):
+        await handoff.take(runtime, ref, "agent:marta", "Marta")
+        await pushed_texts(user)
+        assert await handoff.say(runtime, ref, "agent:marta", "Hola, soy Marta.", "Marta") is True
+        assert await pushed_texts(user) == "Hola, soy Marta."
+        assert [h.reference for h in await handoff.live(runtime)] == [ref]
+        assert await handoff.waiting(runtime) == []
+        await handoff.release(runtime, ref, "agent:marta", "Marta")
+        assert await handoff.live(runtime) == []
+
+
+async def test_a_ticket_from_a_phone_call_cannot_be_chatted_on(
+        runtime: Runtime, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    from tests.ticket_core.conftest import new_ticket
+
+    call = runtime.tickets.create_ticket(new_ticket(channel="voice", address="+34600000000",
+                                                    conversation_key="voice:+34600000000"))
+    runtime.tickets.flag_human(call.reference, "requester")
+    r = await client.post(f"/api/tickets/{call.reference}/handoff/take", headers=agent_headers)
+    assert r.status_code == 409 and "voice" in r.json()["detail"]
+    assert [h.reference for h in await handoff.waiting(runtime)] == [call.reference]  # still listed
+
+
+async def test_the_runtime_checks_timeouts_by_itself(settings_factory: Any) -> None:
+    runtime = build_runtime(settings_factory(handoff_timeout_minutes=0.02), env={})  # 1.2 s; checked every 5
+    application = create_app(runtime)
+    try:
+        async with application.router.lifespan_context(application), \
+                filed_with_human(application) as (user, ref):
+            told = ""
+            for _ in range(150):
+                told += await pushed_texts(user)
+                if "Ahora mismo no hay nadie del equipo libre" in told:
+                    break
+                await asyncio.sleep(0.1)
+            assert f"Te responderán en tu ticket {ref}" in told
+    finally:
+        runtime.close()
+
+
+async def test_a_resolution_ends_the_handoff_for_good(
+        app: FastAPI, client: httpx.AsyncClient, agent_headers: dict[str, str]) -> None:
+    async with filed_with_human(app) as (user, ref):
+        marta = {**agent_headers, **MARTA}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "resolved"}, headers=marta)
+        assert r.status_code == 200, r.text
+        assert await user.pick("csat:5")  # the bot is back: it asks for (and takes) the rating
+        r = await client.patch(f"/api/tickets/{ref}", json={"status": "open"}, headers=marta)
+        assert r.status_code == 200, r.text
+        listed = (await client.get("/api/handoffs", headers=agent_headers)).json()
+        assert listed == {"waiting": [], "live": []}
+        assert (await client.post(f"/api/tickets/{ref}/handoff/release", headers=marta)).status_code == 409
+        assert (await client.post(f"/api/tickets/{ref}/handoff/take", headers=marta)).status_code == 200

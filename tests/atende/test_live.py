@@ -150,3 +150,47 @@ async def test_postgres_commit_order_is_not_id_order(postgres_database_url: str)
         assert ids(await feed.read_once()) == [slow_id, fast.id]
     finally:
         store.close()
+
+
+async def test_an_idle_stream_sends_keep_alives_and_clients_are_bounded(store: TicketStore) -> None:
+    feed = LiveFeed(store, poll_seconds=0.05, max_clients=1)
+    try:
+        stream = feed.sse(None, idle=0.1)
+        assert await anext(stream) == "retry: 2000\n\n"
+        assert await asyncio.wait_for(anext(stream), 2.0) == ": keep-alive\n\n"
+        assert feed.clients == 1
+        second = feed.sse(None, idle=0.1)
+        assert await anext(second) == "retry: 2000\n\n"
+        assert await anext(second) == ": too many open streams\n\n"  # and it ends
+        with pytest.raises(StopAsyncIteration):
+            await anext(second)
+        await stream.aclose()
+        assert feed.clients == 0
+    finally:
+        await feed.stop()
+
+
+async def test_a_console_renders_its_own_data_and_leaves_events_out(store: TicketStore) -> None:
+    ticket = store.create_ticket(new_ticket())
+    feed = LiveFeed(store, poll_seconds=0.05)
+    try:
+        start = store.last_event_id()
+        store.record_event(ticket.reference, "notification_sent", {"channel": "web"}, "bot")
+        store.add_message(ticket.reference, "in", "<b>hi</b>", "web", "requester")
+        def html(e: FeedEvent) -> str | None:
+            return None if e.kind == "notification_sent" else f"<p>{e.kind}</p>"
+
+        stream = feed.sse(start, render=html)
+        assert await anext(stream) == "retry: 2000\n\n"
+        assert await asyncio.wait_for(anext(stream), 2.0) == f"id: {start + 2}\ndata: <p>message_in</p>\n\n"
+        await stream.aclose()
+        # A cursor from a database this one replaced (ids it never had) starts from now, not never.
+        ahead = feed.follow(start + 10_000, idle=5.0)
+        pending = asyncio.ensure_future(anext(ahead))
+        await asyncio.sleep(0.2)  # the stream is waiting
+        store.record_event(ticket.reference, "notification_sent", {"channel": "web"}, "bot")
+        batch = await asyncio.wait_for(pending, 2.0)
+        assert [e.id for e in batch] == [start + 3]
+        await ahead.aclose()
+    finally:
+        await feed.stop()

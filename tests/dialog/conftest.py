@@ -87,8 +87,15 @@ class Desk:
         return [e for e in log[created + 1:] if kind is None or e.kind == kind]
 
     def messages(self, ref: str | None = None) -> list[tuple[str, list[str]]]:
-        """Follow-up messages from the requester: (text, attachment names)."""
-        return [(e.payload["text"], list(e.payload["attachments"])) for e in self.events(ref, "message_in")]
+        """Follow-up messages from the requester: (text, attachment names). Not the ones the bot answered
+        itself ("thanks", "status"), logged for the record with ``bot_handled``."""
+        return [(e.payload["text"], list(e.payload["attachments"])) for e in self.events(ref, "message_in")
+                if not e.payload.get("bot_handled")]
+
+    def exchanges(self, ref: str | None = None) -> list[tuple[str, str]]:
+        """Every message on the ticket's log after filing, in order: ("in" | "out", text)."""
+        return [(e.kind.removeprefix("message_"), e.payload["text"])
+                for e in self.events(ref) if e.kind in ("message_in", "message_out")]
 
     def outbound(self, ref: str | None = None) -> list[str]:
         """What the bot told the requester about the ticket after filing it."""

@@ -136,3 +136,19 @@ async def test_idle_timeout_with_open_ticket_asks_where_a_message_goes(desk: Des
     assert desk.messages("INC-000001") == [("el ratón tampoco funciona", [])]
     state = await desk.state()
     assert state is not None and state["draft"]["description"].startswith("otra cosa")
+
+
+async def test_what_the_bot_answers_itself_about_the_ticket_is_on_its_log_for_the_desk(desk: Desk) -> None:
+    await converse(desk, [*FILE_ES, ("user", "gracias"), ("bot", contains("¡De nada!")),
+                          ("user", "estado"), ("bot", contains("INC-000001"))])
+    log = desk.exchanges()
+    assert log[-4][0] == "in" and log[-4][1] == "gracias" and log[-3] == ("out", log[-3][1])
+    assert "De nada" in log[-3][1] and log[-2] == ("in", "estado") and "INC-000001" in log[-1][1]
+    assert desk.messages() == []  # none of it is a follow-up for the desk
+    desk.set_status("INC-000001", "open")
+    desk.set_status("INC-000001", "pending_user")
+    await converse(desk, [("user", "gracias"), ("bot", contains("¡De nada!"))])
+    assert desk.last().status == "pending_user"  # "thanks" is no answer to the desk's question
+    before = len(desk.exchanges())
+    await converse(desk, [("user", "nuevo"), ("bot", contains("nuevo"))])
+    assert len(desk.exchanges()) == before  # a new report is not about this ticket

@@ -126,3 +126,15 @@ async def test_a_closed_ticket_ends_the_live_chat_and_the_bot_answers(desk: Desk
     desk.set_status(ref, "closed")  # closed behind the conversation's back (no event reached it)
     assert await desk.engine.handle(message("¿sigue ahí alguien?"))
     assert (await state(desk)).handoff is None
+
+
+async def test_asking_for_a_human_first_files_the_description_and_waits(desk: Desk) -> None:
+    await converse(desk, [
+        ("user", "quiero hablar con una persona"),
+        ("bot", contains("Dime en una frase de qué se trata")),
+        ("user", "la impresora de la segunda planta no imprime nada"),
+        ("bot", contains("INC-000001")),  # filed at once: no questions, no articles
+    ])
+    st = await state(desk)
+    assert st.handoff is not None and (st.handoff.status, st.handoff.ref) == ("waiting", "INC-000001")
+    assert desk.last().needs_human

@@ -107,3 +107,30 @@ def test_a_ticket_story_produces_every_kind(store: TicketStore, clock: Clock) ->
     store.set_csat(ref, 4, None)
     kinds = [e.kind for e in store.events(ref)]
     assert REQUIRED_KINDS | {"created"} == set(kinds)
+
+
+def test_append_if_latest_is_a_compare_and_append(store: TicketStore) -> None:
+    ref = store.create_ticket(new_ticket()).reference
+    among = ("human_requested", "handoff_taken", "handoff_released")
+    first = store.append_if_latest(ref, "handoff_taken", {"name": "Ana"}, "agent:ana", among, None)
+    assert first is not None and first.kind == "handoff_taken"
+    # Someone who read the history before that append loses, and nothing is written.
+    assert store.append_if_latest(ref, "handoff_taken", {"name": "Bo"}, "agent:bo", among, None) is None
+    store.record_event(ref, "notification_sent", {"channel": "web"}, "bot")  # not among: no effect
+    second = store.append_if_latest(ref, "handoff_released", {}, "agent:bo", among, first.id)
+    assert second is not None
+    assert [e.actor for e in store.events(ref) if e.kind.startswith("handoff_")] == ["agent:ana", "agent:bo"]
+    with pytest.raises(InvalidValue):
+        store.append_if_latest(ref, "status_changed", {}, "agent:bo", among, second.id)
+
+
+def test_events_after_reads_every_ticket_in_id_order(store: TicketStore) -> None:
+    a = store.create_ticket(new_ticket()).reference
+    b = store.create_ticket(new_ticket(address="session-2")).reference
+    start = store.last_event_id()
+    store.record_event(b, "notification_sent", {"n": 1}, "bot")
+    store.record_event(a, "notification_sent", {"n": 2}, "bot")
+    after = store.events_after(start)
+    assert [(e.reference, e.payload["n"]) for e in after] == [(b, 1), (a, 2)]
+    assert [e.id for e in after] == sorted(e.id for e in after) and after[-1].id == store.last_event_id()
+    assert [e.reference for e in store.events_of_kinds(["notification_sent"])] == [b, a]
