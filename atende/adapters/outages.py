@@ -103,7 +103,8 @@ class TextMatcher:
         self._stop = frozenset(fold(str(w)) for w in (stopwords or _DATA["stopwords"]))
 
     def normalize(self, text: str) -> str:
-        plain = " ".join(_NON_WORD.sub(" ", fold(_URL.sub(" ", text))).split())
+        bare = fold(_URL.sub(" ", text)).replace("'", "").replace("’", "")  # "won't" -> "wont"
+        plain = " ".join(_NON_WORD.sub(" ", bare).split())
         unified = self._phrases.sub(lambda m: self._table[m.group(1)], plain)
         return " ".join(w for w in unified.split() if w not in self._stop)
 
