@@ -123,3 +123,14 @@ async def test_the_banner_is_visible_in_the_page_language(
         assert box is not None and box["width"] <= 390 and box["height"] > 10
         await chrome.close()
     assert errors == [] and failed == []  # no CSP violation, no script error, no failed request
+
+
+async def test_the_banner_can_be_switched_off(settings_factory: Any) -> None:
+    runtime = build_runtime(settings_factory(), env={"ATENDE_WEBCHAT_INCIDENT_BANNER": "false"})
+    try:
+        declare(runtime.tickets)
+        app = create_app(runtime, manage_runtime=False)
+        async with browser(app) as c:
+            assert await incidents(c) == []
+    finally:
+        runtime.close()
