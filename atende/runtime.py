@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atende.adapters.language import LinguaDetector
 from atende.adapters.ml import ModelClassifier, SearchKnowledgeBase
@@ -37,6 +37,9 @@ from connectors.base import ChannelError, ConnectorContext, Mounted, Outbound
 from dialog.engine import DialogEngine, EngineSettings
 from dialog.messages import Reply
 from ticket_core import ALERT_CHANNEL, TicketError, TicketPolicy, TicketStore
+
+if TYPE_CHECKING:
+    from atende.alerts.processor import AlertProcessor
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ class Runtime:
     redis: Any = None  # scaled mode: the redis.asyncio client (ATENDE_REDIS_URL)
     lease: Any = None  # scaled mode: RedisLease, so the periodic jobs run once cluster-wide
     outages: StoreOutages | None = None  # known outages: offered to reports, shown on the web chat's banner
-    alerts: Any = None  # atende.alerts.processor.AlertProcessor: channel "alert"'s handler
+    alerts: AlertProcessor | None = None  # channel "alert"'s handler (atende/alerts)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def model_status(self) -> dict[str, str]:
@@ -344,7 +347,8 @@ def build_runtime(
     return runtime
 
 
-def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier, engine: DialogEngine) -> Any:
+def build_alerts(settings: Settings, tickets: TicketStore, notifier: Notifier,
+                 engine: DialogEngine) -> AlertProcessor:
     """The alert processor with its rules (checked now: a bad rules file fails the start, naming the key;
     its categories must exist in the taxonomy the bot uses)."""
     from atende.alerts.processor import AlertProcessor

@@ -4,15 +4,18 @@ its HTTP interface in process; payload builders shared by the receiver tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from atende.app import create_app
 from atende.runtime import Runtime, build_runtime
+from tests.services import free_port
 
 TOKEN = "alerts-token-for-tests"
 HMAC_SECRET = "grafana-hmac-secret"
@@ -40,6 +43,26 @@ async def alerts(alert_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=alert_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://atende.test") as c:
         yield c
+
+
+@pytest.fixture()
+async def live(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
+    """A running Atende (uvicorn on a free port) with the alert receivers on: (base URL, runtime)."""
+    runtime = build_runtime(settings_factory(alerts_token=TOKEN), env={})
+    port = free_port()
+    config = uvicorn.Config(create_app(runtime, load_models=False), host="127.0.0.1", port=port,
+                            log_level="warning")
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve())
+    for _ in range(500):
+        if srv.started:
+            break
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", runtime
+    srv.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 20)
+    runtime.close()
 
 
 def am_alert(fp: str, status: str = "firing", service: str = "erp", severity: str = "critical",

@@ -7,7 +7,6 @@ notification of three alerts of one service makes three children under one paren
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -15,31 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from atende.app import create_app
-from atende.runtime import Runtime, build_runtime
+from atende.runtime import Runtime
 from tests.atende.alerts.conftest import TOKEN
-from tests.services import AlertmanagerServer, free_port, start_alertmanager
-
-
-@pytest.fixture()
-async def live(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
-    runtime = build_runtime(settings_factory(alerts_token=TOKEN), env={})
-    port = free_port()
-    config = uvicorn.Config(create_app(runtime, load_models=False), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    for _ in range(500):
-        if srv.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 20)
-    runtime.close()
+from tests.services import AlertmanagerServer, start_alertmanager
 
 
 @pytest.fixture()

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from atende.runtime import Runtime
-from tests.atende.alerts.test_alertmanager import alert, alertmanager, live, until
+from tests.atende.alerts.test_alertmanager import alert, alertmanager, until
 from tests.services import AlertmanagerServer
 
-__all__ = ["alertmanager", "live"]  # the fixtures, shared with the other Alertmanager tests
+__all__ = ["alertmanager"]  # the fixture, shared with the other Alertmanager tests
 
 OFFER = ["outage:yes", "outage:no"]
 

@@ -133,3 +133,35 @@ async def test_two_conversations_run_concurrently_each_in_order(rt: Runtime) -> 
     for who in ("a", "b"):
         rows = rt.conv_store.inbox_rows(f"test:{who}")
         assert [r["text"] for r in rows] == texts and all(r["status"] == "processed" for r in rows)
+
+
+async def test_a_channel_handler_replaces_the_engine_and_is_retried_on_errors(rt: Runtime) -> None:
+    """Dispatcher.handlers (the alert channel's hook): the handler runs instead of the engine, nothing is
+    replied, the row ends processed; a handler that fails is retried like the engine, then set aside."""
+    seen: list[str | None] = []
+    failures = {"left": 1}
+
+    async def handler(message: InboundMessage) -> None:
+        from atende.dispatch.context import current_message_key
+
+        seen.append(current_message_key.get())
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("database blip")
+
+    rt.dispatcher.handlers["test"] = handler
+    rt.dispatcher.retry_delay = 0.01
+    await rt.dispatcher.start()
+    assert await rt.inbox.receive(msg("an alert", "a1"))
+    await rt.dispatcher.join()
+    assert seen == ["test:u1/a1", "test:u1/a1"]  # the message's key is in context, both times
+    assert [r["status"] for r in rt.conv_store.inbox_rows("test:u1")] == ["processed"]
+    assert outbound(rt).replies == [] and rt.tickets.list_tickets() == []
+
+    async def broken(message: InboundMessage) -> None:
+        raise RuntimeError("always")
+
+    rt.dispatcher.handlers["test"] = broken
+    assert await rt.inbox.receive(msg("another", "a2", who="u2"))
+    await rt.dispatcher.join()
+    assert [r["status"] for r in rt.conv_store.inbox_rows("test:u2")] == ["failed"]
