@@ -208,7 +208,8 @@ class StoreOutages:
         outage, score = found
         log.info("report matches known outage %s (similarity %.2f, service %s, category %s)",
                  outage.reference, score.similarity, score.service, score.category)
-        return KnownOutage(outage.reference, outage.title, outage.since, outage.service, outage.major)
+        return KnownOutage(outage.reference, outage.title, _since(outage, outages), outage.service,
+                           outage.major)
 
     async def join(self, reference: str, draft: TicketDraft) -> TicketSummary:
         """File the report and link it under the outage. The filing carries the message's idempotency key
@@ -231,7 +232,14 @@ class StoreOutages:
         now = time.monotonic()
         if self._banner is not None and now - self._banner[0] < self.banner_seconds:
             return self._banner[1]
-        rows = [{"reference": o.reference, "service": o.service, "since": o.since.isoformat()}
-                for o in await self.candidates() if o.major]
+        outages = await self.candidates()
+        rows = [{"reference": o.reference, "service": o.service, "since": _since(o, outages).isoformat()}
+                for o in outages if o.major]
         self._banner = (now, rows)
         return rows
+
+
+def _since(outage: Candidate, outages: Sequence[Candidate]) -> datetime:
+    """When the problem started: a major incident is filed when its second alert fires, its first alert
+    (an active child) may be older."""
+    return min([outage.since, *(o.since for o in outages if o.parent == outage.reference)])
