@@ -186,7 +186,7 @@ class StoreOutages:
     """KnownOutages on the TicketStore. ``banner`` is what the web chat shows while a major incident is
     active (no titles or descriptions: the page is public, an alert's text may name internal hosts)."""
 
-    def __init__(self, store: TicketStore, tickets: TicketServiceAdapter, threshold: float = 0.4,
+    def __init__(self, store: TicketStore, tickets: TicketServiceAdapter, threshold: float = 0.25,
                  matcher: TextMatcher | None = None, banner_seconds: float = 10.0) -> None:
         self.store = store
         self.tickets = tickets
