@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from atende.adapters.language import LinguaDetector
 from atende.adapters.standins import KeywordClassifier
 from dialog.engine import DialogEngine
@@ -205,3 +207,24 @@ async def test_a_pending_offer_is_resumed_after_the_idle_timeout(make_engine: Ca
         ("user", "sí"),
         ("bot", contains("He añadido tu aviso a INC-000001 como INC-000002", ticket=True)),
     ])
+
+
+@pytest.mark.parametrize(("report", "answer", "joined"), [
+    ("el ERP no carga", "si", True),
+    ("el ERP no carga", "Sí, es eso", True),
+    ("o ERP está fora do ar", "sim", True),
+    ("o ERP está fora do ar", "Sim, é isso", True),
+    ("the ERP is down", "yes", True),
+    ("the ERP is down", "1", True),
+    ("el ERP no carga", "2", False),
+    ("o ERP está fora do ar", "não", False),
+    ("the ERP is down", "No, it's something else", False),
+])
+async def test_typed_answers_in_each_language(make_engine: Callable[..., Desk], report: str, answer: str,
+                                              joined: bool) -> None:
+    desk = make_engine(outages=0.25)
+    alert(desk)
+    conv = await converse(desk, [("user", report), ("bot", contains(options=OFFER)), ("user", answer)])
+    assert any(r.ticket for r in conv.last) is joined, conv.dump()
+    filed = [t.parent_reference for t in desk.all() if t.channel == "web"]
+    assert filed == (["INC-000001"] if joined else [])  # "no": the intake goes on asking
