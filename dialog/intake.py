@@ -1,5 +1,6 @@
-"""The intake flow: description -> classification (-> clarifying question) -> diagnostic questions ->
-knowledge-base articles (-> self-service) -> ticket.
+"""The intake flow: description (-> a known outage: "is this what you are seeing?" -> child ticket) ->
+classification (-> clarifying question) -> diagnostic questions -> knowledge-base articles (-> self-service)
+-> ticket.
 
 Each step leaves the state at the next stage and emits the next prompt, so a conversation can be stopped
 after any message and resumed later, by this process or another one.

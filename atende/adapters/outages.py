@@ -103,7 +103,8 @@ class TextMatcher:
         self._stop = frozenset(fold(str(w)) for w in (stopwords or _DATA["stopwords"]))
 
     def normalize(self, text: str) -> str:
-        plain = " ".join(_NON_WORD.sub(" ", fold(_URL.sub(" ", text))).split())
+        bare = fold(_URL.sub(" ", text)).replace("'", "").replace("’", "")  # "won't" -> "wont"
+        plain = " ".join(_NON_WORD.sub(" ", bare).split())
         unified = self._phrases.sub(lambda m: self._table[m.group(1)], plain)
         return " ".join(w for w in unified.split() if w not in self._stop)
 
@@ -185,7 +186,7 @@ class StoreOutages:
     """KnownOutages on the TicketStore. ``banner`` is what the web chat shows while a major incident is
     active (no titles or descriptions: the page is public, an alert's text may name internal hosts)."""
 
-    def __init__(self, store: TicketStore, tickets: TicketServiceAdapter, threshold: float = 0.4,
+    def __init__(self, store: TicketStore, tickets: TicketServiceAdapter, threshold: float = 0.25,
                  matcher: TextMatcher | None = None, banner_seconds: float = 10.0) -> None:
         self.store = store
         self.tickets = tickets
@@ -207,7 +208,8 @@ class StoreOutages:
         outage, score = found
         log.info("report matches known outage %s (similarity %.2f, service %s, category %s)",
                  outage.reference, score.similarity, score.service, score.category)
-        return KnownOutage(outage.reference, outage.title, outage.since, outage.service, outage.major)
+        return KnownOutage(outage.reference, outage.title, _since(outage, outages), outage.service,
+                           outage.major)
 
     async def join(self, reference: str, draft: TicketDraft) -> TicketSummary:
         """File the report and link it under the outage. The filing carries the message's idempotency key
@@ -230,7 +232,14 @@ class StoreOutages:
         now = time.monotonic()
         if self._banner is not None and now - self._banner[0] < self.banner_seconds:
             return self._banner[1]
-        rows = [{"reference": o.reference, "service": o.service, "since": o.since.isoformat()}
-                for o in await self.candidates() if o.major]
+        outages = await self.candidates()
+        rows = [{"reference": o.reference, "service": o.service, "since": _since(o, outages).isoformat()}
+                for o in outages if o.major]
         self._banner = (now, rows)
         return rows
+
+
+def _since(outage: Candidate, outages: Sequence[Candidate]) -> datetime:
+    """When the problem started: a major incident is filed when its second alert fires, its first alert
+    (an active child) may be older."""
+    return min([outage.since, *(o.since for o in outages if o.parent == outage.reference)])

@@ -171,7 +171,7 @@ class WebChat:
         """The active major incidents for the banner: reference, service and since, nothing else (anyone
         who can open the page reads them). A failing lookup shows no banner rather than an error."""
         source = self.ctx.major_incidents
-        if source is None:
+        if source is None or not self.settings.incident_banner:
             return []
         try:
             rows = await source()

@@ -35,6 +35,9 @@ class WebChatSettings(MappingSettings):
         "optional", description="ask anonymous users for name and e-mail before they report: optional "
         "(skippable), required (no report without them) or off")
     sse_ping_seconds: float = Field(15.0, gt=0, le=300, description="keep-alive interval of the event stream")
+    incident_banner: bool = Field(
+        True, description="show active major incidents (service and reference) in a banner; off for a page "
+        "reachable from outside that must not name internal services")
 
     @field_validator("allowed_origins")
     @classmethod
@@ -50,7 +53,7 @@ class WebChatSettings(MappingSettings):
         return tuple(o.rstrip("/") for o in self.allowed_origins.replace(",", " ").split())
 
 
-_FIELDS = ("allowed_origins", "identity_secret", "ask_contact", "sse_ping_seconds")
+_FIELDS = ("allowed_origins", "identity_secret", "ask_contact", "sse_ping_seconds", "incident_banner")
 
 
 def load_settings(env: Mapping[str, str]) -> WebChatSettings:

@@ -5,6 +5,7 @@ child, and the web chat's banner rows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,17 @@ def test_timezone_and_threshold_settings_are_validated(monkeypatch: pytest.Monke
     monkeypatch.setenv("ATENDE_OUTAGE_MATCH_THRESHOLD", "0.4")
     settings = load_settings()
     assert (settings.timezone, settings.outage_match_threshold) == ("America/Sao_Paulo", 0.4)
+
+
+async def test_a_major_incident_dates_from_its_oldest_active_alert(tmp_path: Path) -> None:
+    now = [datetime(2026, 12, 6, 8, 15, tzinfo=UTC)]
+    with TicketStore.open(f"sqlite:///{tmp_path}/clock.db", clock=lambda: now[0]) as store:
+        first = file_alert(store, "ERP API is down", "erp-api does not answer", service="ERP", major=False)
+        now[0] += timedelta(minutes=20)
+        major = file_alert(store, "Major incident: ERP", "Several alerts for ERP", service="ERP")
+        store.link_parent(first, major, "agent:marta")
+        outages = StoreOutages(store, TicketServiceAdapter(store), THRESHOLD, banner_seconds=0)
+        found = await outages.match("el ERP no carga", "es", None)
+        assert found is not None and found.reference == major
+        assert found.since == datetime(2026, 12, 6, 8, 15, tzinfo=UTC)
+        assert (await outages.banner())[0]["since"] == "2026-12-06T08:15:00+00:00"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,16 +91,16 @@ async def server(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
 
 @pytest.mark.chromium
 @pytest.mark.parametrize(("locale", "expected"), [
-    ("es-ES", "Incidencia general con ERP desde"),
-    ("pt-BR", "Incidente geral com ERP desde"),
+    ("es-ES", "Incidencia general con ERP desde las"),
+    ("pt-BR", "Incidente geral com ERP desde as"),
     ("en-GB", "Known problem with ERP since"),
 ])
 async def test_the_banner_is_visible_in_the_page_language(
-        server: tuple[str, Runtime], locale: str, expected: str) -> None:
+        server: tuple[str, Runtime], locale: str, expected: str, tmp_path: Path) -> None:
     chromium = require_binary(["/usr/bin/chromium", "chromium"], "chromium", "Chromium")
     from playwright.async_api import async_playwright
 
-    from tests.atende.test_webchat_browser import CHROMIUM_ARGS
+    from tests.atende.test_webchat_browser import CHROMIUM_ARGS, screens_dir
 
     base, runtime = server
     ref = declare(runtime.tickets)
@@ -119,7 +120,20 @@ async def test_the_banner_is_visible_in_the_page_language(
         text = await banner.text_content() or ""
         assert expected in text and f"({ref})" in text, text
         assert await banner.get_attribute("role") == "status"
+        assert await banner.locator(".chat__incident-ref").text_content() == ref
         box = await banner.bounding_box()
         assert box is not None and box["width"] <= 390 and box["height"] > 10
+        await page.screenshot(path=str(screens_dir(tmp_path) / f"chat-banner-{locale}.png"))
         await chrome.close()
     assert errors == [] and failed == []  # no CSP violation, no script error, no failed request
+
+
+async def test_the_banner_can_be_switched_off(settings_factory: Any) -> None:
+    runtime = build_runtime(settings_factory(), env={"ATENDE_WEBCHAT_INCIDENT_BANNER": "false"})
+    try:
+        declare(runtime.tickets)
+        app = create_app(runtime, manage_runtime=False)
+        async with browser(app) as c:
+            assert await incidents(c) == []
+    finally:
+        runtime.close()

@@ -11,22 +11,25 @@
           log: "Conversación", agent: "Agente", bot: "Asistente", you: "Tú",
           intro: "Para que el centro de soporte sepa quién eres:", name: "Nombre", email: "Correo electrónico",
           save: "Continuar", skip: "Omitir", code: "Código que enviamos a tu correo", verify: "Verificar",
-          incident: "Incidencia general con {service} desde {since} ({ref}): ya estamos trabajando en ello.",
-          incidentNoService: "Incidencia general desde {since} ({ref}): ya estamos trabajando en ello." },
+          incident: "Incidencia general con {service} {since} ({ref}): ya estamos trabajando en ello.",
+          incidentNoService: "Incidencia general {since} ({ref}): ya estamos trabajando en ello.",
+          sinceToday: "desde las {time}", sinceDay: "desde el {date} a las {time}" },
     pt: { send: "Enviar", error: "Erro de rede, tente novamente.", subtitle: "Central de suporte de TI",
           placeholder: "Descreva seu problema", label: "Mensagem", fresh: "Nova conversa",
           log: "Conversa", agent: "Agente", bot: "Assistente", you: "Você",
           intro: "Para que a central de suporte saiba quem é você:", name: "Nome", email: "E-mail",
           save: "Continuar", skip: "Pular", code: "Código que enviamos ao seu e-mail", verify: "Verificar",
-          incident: "Incidente geral com {service} desde {since} ({ref}): já estamos trabalhando nisso.",
-          incidentNoService: "Incidente geral desde {since} ({ref}): já estamos trabalhando nisso." },
+          incident: "Incidente geral com {service} {since} ({ref}): já estamos trabalhando nisso.",
+          incidentNoService: "Incidente geral {since} ({ref}): já estamos trabalhando nisso.",
+          sinceToday: "desde as {time}", sinceDay: "desde {date} às {time}" },
     en: { send: "Send", error: "Network error, please try again.", subtitle: "IT service desk",
           placeholder: "Describe your problem", label: "Message", fresh: "New conversation",
           log: "Conversation", agent: "Agent", bot: "Assistant", you: "You",
           intro: "So that the service desk knows who you are:", name: "Name", email: "E-mail",
           save: "Continue", skip: "Skip", code: "Code we sent to your e-mail", verify: "Verify",
-          incident: "Known problem with {service} since {since} ({ref}): we are already working on it.",
-          incidentNoService: "Known problem since {since} ({ref}): we are already working on it." },
+          incident: "Known problem with {service} {since} ({ref}): we are already working on it.",
+          incidentNoService: "Known problem {since} ({ref}): we are already working on it.",
+          sinceToday: "since {time}", sinceDay: "since {date} {time}" },
   };
   const params = new URLSearchParams(location.search);
   if (params.get("embed")) document.body.classList.add("embed");
@@ -57,11 +60,12 @@
   // While a major incident is active, a banner names its service and reference, in the page's language.
   // Text nodes only: the service name comes from monitoring labels and is never parsed as HTML.
   let incidents = [];
-  function since(iso) {
+  function since(iso) {  // in the reader's time zone: "desde las 08:15", "desde el 05/12 a las 08:15"
     const d = new Date(iso), lang = document.documentElement.lang;
     const time = d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
-    if (d.toDateString() === new Date().toDateString()) return time;
-    return d.toLocaleDateString(lang, { day: "2-digit", month: "2-digit" }) + " " + time;
+    if (d.toDateString() === new Date().toDateString()) return ui.sinceToday.replace("{time}", () => time);
+    const date = d.toLocaleDateString(lang, { day: "2-digit", month: "2-digit" });
+    return ui.sinceDay.replace("{date}", () => date).replace("{time}", () => time);
   }
   function banner(list) {
     const box = $("incidents");
@@ -70,8 +74,12 @@
       const p = document.createElement("p");
       const template = i.service ? ui.incident : ui.incidentNoService;
       // Replacer functions: a "$&" in a service name is text, not a replacement pattern.
-      p.textContent = template.replace("{service}", () => i.service || "")
-        .replace("{since}", () => since(i.since)).replace("{ref}", () => i.reference);
+      const [before, after] = template.replace("{service}", () => i.service || "")
+        .replace("{since}", () => since(i.since)).split("{ref}");
+      const ref = document.createElement("span");
+      ref.className = "chat__incident-ref";  // never broken at its hyphen
+      ref.textContent = i.reference;
+      p.append(before, ref, after || "");
       p.dataset.reference = i.reference;
       box.appendChild(p);
     }

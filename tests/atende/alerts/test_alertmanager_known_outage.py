@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from atende.runtime import Runtime
-from tests.atende.alerts.test_alertmanager import alert, alertmanager, live, until
+from tests.atende.alerts.test_alertmanager import alert, alertmanager, until
 from tests.services import AlertmanagerServer
 
-__all__ = ["alertmanager", "live"]  # the fixtures, shared with the other Alertmanager tests
+__all__ = ["alertmanager"]  # the fixture, shared with the other Alertmanager tests
 
 OFFER = ["outage:yes", "outage:no"]
 
@@ -38,7 +38,9 @@ async def test_a_spanish_web_user_is_offered_the_firing_alert_links_and_hears_at
     await until(lambda: bool(store.active_outages()), 30, "the alert's ticket", alertmanager)
     [outage] = store.active_outages()
 
-    async with httpx.AsyncClient(base_url=base) as ana, httpx.AsyncClient(base_url=base) as luis:
+    # The first message waits for the language detector's models to load: seconds on a busy machine.
+    async with httpx.AsyncClient(base_url=base, timeout=60) as ana, \
+            httpx.AsyncClient(base_url=base, timeout=60) as luis:
         first = await say(ana, {"text": "Hola, el ERP no carga desde hace un rato", "locale": "es-ES"})
         offer = first["replies"][-1]
         assert [o["id"] for o in offer["options"]] == OFFER, first
