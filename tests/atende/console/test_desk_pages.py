@@ -132,7 +132,8 @@ async def test_attachments_download_only_the_tickets_own_files(
     console: ConsoleBrowser, console_runtime: Runtime, tmp_path: Path
 ) -> None:
     rt = console_runtime
-    folder = rt.settings.data_dir / "attachments" / "web"
+    # Not under data/attachments: the retention sweep started with the app removes empty folders there.
+    folder = rt.settings.data_dir / "test-files"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "screen.png").write_bytes(b"\x89PNG fake")
     outside = tmp_path / "secret.txt"
