@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from atende.app import create_app
@@ -136,3 +139,25 @@ async def chat(app: FastAPI) -> AsyncIterator[Chat]:
 async def other_chat(app: FastAPI) -> AsyncIterator[Chat]:
     async with browser(app) as c:
         yield Chat(c)
+
+
+@pytest.fixture()
+async def served(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
+    """The whole product under a real uvicorn on a free loopback port: SSE streams and browsers need a
+    transport that streams, which the in-process ASGI client is not. Yields (base URL, runtime)."""
+    from tests.services import free_port
+
+    runtime = build_runtime(settings_factory(), env={})
+    port = free_port()
+    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve())
+    for _ in range(500):
+        if srv.started:
+            break
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", runtime
+    srv.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 20)
+    runtime.close()

@@ -14,35 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from atende import handoff
 from atende.app import create_app
 from atende.runtime import Runtime, build_runtime
 from tests.atende.conftest import Chat, browser
-from tests.services import free_port
 
 PROBLEM = "No me llegan los correos en el móvil desde esta mañana"
 MARTA = {"X-Atende-Agent": "agent:marta"}
 JOAO = {"X-Atende-Agent": "agent:joao"}
-
-
-@pytest.fixture()
-async def served(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
-    """A real uvicorn server: SSE needs a transport that streams."""
-    runtime = build_runtime(settings_factory(), env={})
-    port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 20)
-    runtime.close()
 
 
 class Feed:

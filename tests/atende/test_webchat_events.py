@@ -4,35 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 
-from atende.app import create_app
-from atende.runtime import Runtime, build_runtime
-from tests.services import free_port
-
-
-@pytest.fixture()
-async def live(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
-    runtime = build_runtime(settings_factory(), env={})
-    port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 20)
-    runtime.close()
+from atende.runtime import Runtime
 
 
 async def next_event(lines: AsyncIterator[str]) -> dict[str, str]:
@@ -50,8 +28,8 @@ async def next_event(lines: AsyncIterator[str]) -> dict[str, str]:
     raise AssertionError("stream ended")
 
 
-async def test_a_push_reaches_an_open_stream_at_once(live: tuple[str, Runtime]) -> None:
-    base, runtime = live
+async def test_a_push_reaches_an_open_stream_at_once(served: tuple[str, Runtime]) -> None:
+    base, runtime = served
     agent = {"Authorization": f"Bearer {runtime.api_token}"}
     async with httpx.AsyncClient(base_url=base, timeout=10) as user, httpx.AsyncClient(base_url=base) as desk:
         r = await user.post("/api/chat/messages", json={"text": "The printer on floor 2 prints blank pages"})

@@ -5,21 +5,17 @@ alert receivers do."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from atende.app import create_app
 from atende.runtime import Runtime, build_runtime
 from tests.atende.conftest import browser
-from tests.services import free_port, require_binary
+from tests.services import require_binary
 from ticket_core import TicketStore
 from ticket_core.domain import NewTicket, RequesterIdentity
 
@@ -71,24 +67,6 @@ async def test_the_banner_endpoint_takes_no_input_and_refuses_writes(app: FastAP
         assert (await c.get("/api/chat/incidents?service=<script>")).json() == {"incidents": []}
 
 
-@pytest.fixture()
-async def server(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
-    runtime = build_runtime(settings_factory(), env={})
-    port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    for _ in range(500):
-        if srv.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 20)
-    runtime.close()
-
-
 @pytest.mark.chromium
 @pytest.mark.parametrize(("locale", "expected"), [
     ("es-ES", "Incidencia general con ERP desde las"),
@@ -96,13 +74,13 @@ async def server(settings_factory: Any) -> AsyncIterator[tuple[str, Runtime]]:
     ("en-GB", "Known problem with ERP since"),
 ])
 async def test_the_banner_is_visible_in_the_page_language(
-        server: tuple[str, Runtime], locale: str, expected: str, tmp_path: Path) -> None:
+        served: tuple[str, Runtime], locale: str, expected: str, tmp_path: Path) -> None:
     chromium = require_binary(["/usr/bin/chromium", "chromium"], "chromium", "Chromium")
     from playwright.async_api import async_playwright
 
     from tests.atende.test_webchat_browser import CHROMIUM_ARGS, screens_dir
 
-    base, runtime = server
+    base, runtime = served
     ref = declare(runtime.tickets)
     async with async_playwright() as pw:
         chrome = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
